@@ -1,0 +1,1 @@
+"""Simulated slot machines on virtual serial ports (built by the simulator issue)."""
