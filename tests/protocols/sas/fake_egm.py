@@ -39,6 +39,12 @@ from protocols.sas.meter_codes import lp2f_size
 ACK_COMMANDS = {0x01, 0x02, 0x0E, 0x7F, 0x21}
 
 
+RTE_DATA = {
+    0x7F: bcd.encode(5, 4),
+    0x4F: LastBill(country=37, bill_code=0x04, count=3).encode(),
+}
+
+
 class _Encodable(Protocol):
     def encode(self) -> bytes: ...
 
@@ -58,6 +64,8 @@ class FakeEgm:
     synced: bool = False
     alive: bool = True
     busy_next: int = 0
+    nack_next: int = 0
+    bad_rte_data: bool = False
     drop_next: int = 0
     corrupt_next: int = 0
     reported: list[int] = field(default_factory=list)  # exceptions the host acknowledged
@@ -123,6 +131,10 @@ class FakeEgm:
         command = frame[1]
         if self.supports is not None and command not in self.supports:
             return b""
+        if self.nack_next:
+            self.nack_next -= 1
+            self._last_key = None
+            return bytes([self.address | 0x80])
         if self.busy_next:
             self.busy_next -= 1
             self._last_key = None  # busy is not cached: a retry is a fresh request
@@ -140,7 +152,9 @@ class FakeEgm:
         self._pop_on_ack = True
         code = self.exceptions[0]
         if self.rte:
-            data = bcd.encode(5, 4) if code == 0x7F else b""
+            data = RTE_DATA.get(code, b"")
+            if self.bad_rte_data and data:
+                data = b"\xff" * len(data)
             return encode_event(self.address, code, data)
         return bytes([code])
 

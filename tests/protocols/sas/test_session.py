@@ -507,3 +507,147 @@ def test_every_exception_is_reported_exactly_once_in_order_despite_faults(
     reported = [e.code for e in line.of_type(ExceptionReported) if isinstance(e, ExceptionReported)]
     assert reported == codes
     assert egm.reported == codes
+
+
+# --- more edges ---------------------------------------------------------------------------
+
+
+def test_nack_is_counted_and_the_poll_retried() -> None:
+    egm = FakeEgm(address=1)
+    line = Line([egm])
+    identified(line)
+    egm.nack_next = 1
+    line.session.request_meters(1)
+    line.run_until(lambda: len(line.of_type(MetersRead)) == 2)
+    assert line.session.stats(1).nacks == 1
+    meter_polls = [f for f in line.frames() if len(f) > 2 and f[1] in (0x6F, 0xAF)]
+    assert meter_polls[2] == meter_polls[3]  # the retry is the identical frame
+
+
+def test_command_without_reply_fails_after_retries() -> None:
+    egm = FakeEgm(address=1, supports={0x54, 0x1F, 0xA0, 0x51, 0x56, 0x0E, 0x6F, 0xAF})
+    line = Line([egm])
+    identified(line)
+    line.session.submit(1, requests.handpay_reset(1), tag="reset")
+    line.run_until(lambda: bool(line.of_type(CommandCompleted)))
+    (done,) = line.of_type(CommandCompleted)
+    assert isinstance(done, CommandCompleted)
+    assert not done.ok and done.reason == "no reply"
+    assert [f for f in line.frames() if len(f) > 1 and f[1] == 0x94] == [
+        requests.handpay_reset(1).encode().data
+    ] * 3
+
+
+def test_pending_commands_fail_when_the_link_goes_down() -> None:
+    egm = FakeEgm(address=1)
+    line = Line([egm], SessionConfig(offline_after_silence=1.0))
+    identified(line)
+    egm.alive = False
+    line.session.submit(1, requests.enable_play(1), tag="a")
+    line.session.submit(1, requests.disable_play(1), tag="b")
+    line.run_until(lambda: bool(line.of_type(LinkDown)))
+    done = [e for e in line.of_type(CommandCompleted) if isinstance(e, CommandCompleted)]
+    assert {e.tag for e in done} == {"a", "b"}
+    assert all(not e.ok for e in done)
+
+
+def test_rte_bill_event_carries_the_bill_and_needs_no_long_poll() -> None:
+    egm = FakeEgm(address=1)
+    line = Line([egm], SessionConfig(real_time_events=True))
+    identified(line)
+    line.sent.clear()
+    egm.exceptions.append(0x4F)
+    line.run_until(lambda: bool(line.of_type(ExceptionReported)))
+    line.run(1.0)
+    (event,) = line.of_type(ExceptionReported)
+    assert isinstance(event, ExceptionReported) and event.event is not None
+    assert isinstance(event.event.data, LastBill) and event.event.data.dollars == 20
+    assert 0x48 not in long_poll_commands(line)
+
+
+def test_malformed_rte_data_is_a_fault_and_the_event_is_kept_raw() -> None:
+    egm = FakeEgm(address=1, bad_rte_data=True)
+    line = Line([egm], SessionConfig(real_time_events=True))
+    identified(line)
+    egm.exceptions.append(0x7F)
+    line.run_until(lambda: bool(line.of_type(ExceptionReported)))
+    (event,) = line.of_type(ExceptionReported)
+    assert isinstance(event, ExceptionReported) and event.event is not None
+    assert event.event.data is None and event.event.raw_data == b"\xff" * 4
+    assert any(
+        isinstance(e, FaultReceived) and e.fault.kind.value == "unexpected" for e in line.events
+    )
+
+
+def test_rte_policy_none_leaves_the_machine_alone() -> None:
+    line = Line([FakeEgm(address=1)], SessionConfig(real_time_events=None))
+    identified(line)
+    assert 0x0E not in long_poll_commands(line)
+
+
+def test_forced_meter_method_is_used_and_never_stepped_down() -> None:
+    supports = {0x54, 0x1F, 0xA0, 0x51, 0x56, 0x0E}
+    config = SessionConfig(meter_method=MeterMethod.LEGACY, meter_interval=2.0)
+    line = Line([FakeEgm(address=1, supports=supports)], config)
+    line.run(8.0)
+    commands = long_poll_commands(line)
+    assert 0x1C in commands
+    assert 0x6F not in commands and 0x2F not in commands
+    assert not line.of_type(MetersRead)
+
+
+def test_old_machine_without_version_reply_is_read_with_legacy_polls() -> None:
+    supports = {0x1F, 0x1C, 0x1A, 0x10}
+    line = Line([FakeEgm(address=1, supports=supports)])
+    identified(line)
+    (ident,) = line.of_type(MachineIdentified)
+    assert isinstance(ident, MachineIdentified) and ident.profile.version is None
+    (meters,) = line.of_type(MetersRead)
+    assert isinstance(meters, MetersRead) and meters.method is MeterMethod.LEGACY
+
+
+def test_sync_address_must_not_be_a_machine() -> None:
+    with pytest.raises(LocalProtocolError):
+        SasHostSession([1, 12], SessionConfig(sync_address=12))
+
+
+def test_empty_read_and_idle_garbage_are_handled() -> None:
+    session = SasHostSession([1])
+    session.receive_data(b"", 0.0)
+    assert session.poll(0.0) == requests.sync_poll()
+    session.handle_timeout(1.0)
+    session.receive_data(b"\x55\xaa", 1.0)  # nothing pending: junk
+    assert session.next_deadline() == pytest.approx(1.0 + session.config.inter_byte_gap)
+    session.handle_timeout(2.0)
+    (event,) = session.events()
+    assert isinstance(event, FaultReceived) and event.fault.raw == b"\x55\xaa"
+    assert session.addresses == (1,)
+
+
+def test_event_in_place_of_a_service_reply_requeues_the_service_poll() -> None:
+    egm = FakeEgm(address=1)
+    line = Line([egm], SessionConfig(real_time_events=True))
+    identified(line)
+    egm.exceptions.extend([0x51, 0x11])
+    line.run_until(lambda: bool(line.of_type(ServiceReply)))
+    line.run(1.0)
+    assert egm.reported == [0x51, 0x11]
+    (reply,) = line.of_type(ServiceReply)
+    assert isinstance(reply, ServiceReply) and isinstance(reply.message, HandpayInfo)
+
+
+def test_keepalive_that_gets_no_reply_keeps_the_gate() -> None:
+    egm = FakeEgm(address=1)
+    line = Line([egm], SessionConfig(gate_keepalive=1.0))
+    identified(line)
+    line.auto_confirm = False
+    egm.exceptions.append(0x11)
+    line.run_until(lambda: bool(line.of_type(ExceptionReported)))
+    egm.alive = False
+    line.run(3.5)
+    assert line.session.gate is not None
+    assert line.session.stats(1).online  # keep-alive silence is not a link failure
+    egm.alive = True
+    line.session.confirm_durable(line.session.gate)
+    line.run(1.0)
+    assert egm.reported == [0x11]
