@@ -197,7 +197,7 @@ class ReplyDeframer:
         if first == address | 0x80:
             return self._finish(NackFrame(address=address, raw=bytes([first])), 1)
         if first != address:
-            return self._hunt(expect)
+            return self._hunt(expect, final=final)
         shape = expect.shape or self._shapes[expect.command]
         if len(buf) == 1:
             if shape.kind is ReplyKind.ACK and final:
@@ -225,9 +225,11 @@ class ReplyDeframer:
         )
         return self._finish(fault, len(buf))
 
-    def _hunt(self, expect: ExpectLongPoll) -> list[Received]:
+    def _hunt(self, expect: ExpectLongPoll, *, final: bool) -> list[Received] | None:
         buf = self._buffer
-        if len(buf) >= 2 and buf[1] == expect.command and 1 <= buf[0] <= 0x7F:
+        if _may_start(buf, 0, expect, final=final):  # another machine's ``addr cmd``?
+            if len(buf) == 1:
+                return _NEED_MORE  # the next byte decides, however the bytes were chunked
             fault = Fault(
                 kind=FaultKind.WRONG_ADDRESS,
                 reason=f"reply from address {buf[0]}, expected {expect.address}",
@@ -236,7 +238,7 @@ class ReplyDeframer:
             )
             return self._finish(fault, len(buf))
         skip = 1
-        while skip < len(buf) and buf[skip] not in (expect.address, expect.address | 0x80):
+        while skip < len(buf) and not _may_start(buf, skip, expect, final=final):
             skip += 1
         return self._drop_junk(skip)
 
@@ -288,6 +290,18 @@ class ReplyDeframer:
         if not crc_ok(raw):
             return self._finish(_bad_crc(raw, address), length)
         return self._finish(EventFrame(address=address, code=code, data=raw[3:-2], raw=raw), length)
+
+
+def _may_start(buf: bytearray, index: int, expect: ExpectLongPoll, *, final: bool) -> bool:
+    """True when a reply could begin at ``buf[index]``: ours, or another address's ``addr cmd``."""
+    byte = buf[index]
+    if byte in (expect.address, expect.address | 0x80):
+        return True
+    if not 1 <= byte <= 0x7F:
+        return False
+    if index + 1 < len(buf):
+        return buf[index + 1] == expect.command
+    return not final
 
 
 def _bad_crc(raw: bytes, address: int) -> Fault:

@@ -57,7 +57,9 @@ class LongPollRequest:
         if kind is PollType.R:
             if self.data:
                 raise LocalProtocolError(f"LP {self.command:02X} is type R and takes no data")
-        elif expected != 2 and len(self.data) + 4 != expected:
+        elif expected == 2:  # type G: a broadcast needs a CRC, which type R frames lack
+            raise LocalProtocolError(f"LP {self.command:02X} is type R and cannot be broadcast")
+        elif len(self.data) + 4 != expected:
             raise LocalProtocolError(
                 f"LP {self.command:02X} takes {expected - 4 if expected else 0} data bytes, "
                 f"got {len(self.data)}"
@@ -75,6 +77,13 @@ class LongPollRequest:
         if self.command in VARIABLE_REQUESTS:
             head += bytes([len(self.data)])
         return PollFrame(data=with_crc(head + self.data))
+
+
+def _binary(value: int, size: int, what: str) -> bytes:
+    """``value`` as ``size`` bytes LSB first; out of range is our caller's bug."""
+    if not 0 <= value < 1 << (8 * size):
+        raise LocalProtocolError(f"{what} {value} does not fit in {size} byte(s)")
+    return value.to_bytes(size, "little")
 
 
 def read(address: int, command: int) -> LongPollRequest:
@@ -99,7 +108,7 @@ def real_time_events(address: int, *, enabled: bool) -> LongPollRequest:
 def rom_signature(address: int, seed: int) -> LongPollRequest:
     """LP 21: start a ROM signature with ``seed`` (binary, LSB first); the result comes later."""
     return LongPollRequest(
-        address=address, command=LongPoll.ROM_SIGNATURE, data=seed.to_bytes(2, "little")
+        address=address, command=LongPoll.ROM_SIGNATURE, data=_binary(seed, 2, "seed")
     )
 
 
@@ -112,7 +121,9 @@ def selected_meters(address: int, game: int, codes: Sequence[int]) -> LongPollRe
     if not 1 <= len(codes) <= 10:
         raise LocalProtocolError("LP 2F takes 1 to 10 meter codes")
     return LongPollRequest(
-        address=address, command=LongPoll.SELECTED_METERS, data=_game(game) + bytes(codes)
+        address=address,
+        command=LongPoll.SELECTED_METERS,
+        data=_game(game) + b"".join(_binary(code, 1, "meter code") for code in codes),
     )
 
 
@@ -123,7 +134,7 @@ def extended_meters(
     if not 1 <= len(codes) <= 12:
         raise LocalProtocolError("LP 6F/AF takes 1 to 12 meter codes")
     command = LongPoll.EXTENDED_METERS_ALT if alternate else LongPoll.EXTENDED_METERS
-    data = _game(game) + b"".join(code.to_bytes(2, "little") for code in codes)
+    data = _game(game) + b"".join(_binary(code, 2, "meter code") for code in codes)
     return LongPollRequest(address=address, command=command, data=data)
 
 
@@ -160,7 +171,7 @@ VALIDATION_PEEK = 0xFF
 def validation_info(address: int, function: int = VALIDATION_NEXT_UNREAD) -> LongPollRequest:
     """LP 4D: 00 = next unread record (marks it read), 01-1F = buffer index, FF = peek."""
     return LongPollRequest(
-        address=address, command=LongPoll.VALIDATION_INFO, data=bytes([function])
+        address=address, command=LongPoll.VALIDATION_INFO, data=_binary(function, 1, "function")
     )
 
 
@@ -173,11 +184,12 @@ def aft_lock_status(
     address: int, lock_code: int = AFT_STATUS_ONLY, conditions: int = 0, timeout_cs: int = 0
 ) -> LongPollRequest:
     """LP 74: lock request / cancel / status only; timeout in hundredths of a second (BCD)."""
-    data = bytes([lock_code, conditions]) + bcd.encode(timeout_cs, 2)
+    data = _binary(lock_code, 1, "lock code") + _binary(conditions, 1, "conditions")
+    data += bcd.encode(timeout_cs, 2)
     return LongPollRequest(address=address, command=LongPoll.AFT_LOCK_STATUS, data=data)
 
 
 def aft_interrogate(address: int, index: int = 0, *, status_only: bool = False) -> LongPollRequest:
     """LP 72 interrogation ``72 02 FF|FE idx``: 00 = the current transfer."""
-    data = bytes([0xFE if status_only else 0xFF, index])
+    data = bytes([0xFE if status_only else 0xFF]) + _binary(index, 1, "index")
     return LongPollRequest(address=address, command=LongPoll.AFT_TRANSFER, data=data)

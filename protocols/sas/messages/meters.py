@@ -33,7 +33,7 @@ SINGLE_METER_CODES: dict[int, int] = {
 
 SINGLE_METER_COMMANDS = frozenset(
     [*range(0x10, 0x18), 0x1A, 0x20, 0x2A, 0x2B, 0x2C, *range(0x31, 0x46), 0x46, 0x47, 0x49, 0x4A]
-)
+) - {0x3D}  # 3D is standard validation (number + amount, 13 bytes), not a bill count
 
 DOOR_OPENED_COUNT = "slot_door_opened_count"
 POWER_RESET_COUNT = "power_reset_count"
