@@ -1,8 +1,9 @@
 """The ``floor-agent`` command line.
 
 Subcommands are added as the product grows; each lives in its own module and
-registers here. Today: ``floor-agent sas-decode``, a technician's tool that
-explains a captured SAS reply byte by byte.
+registers here: ``sas-decode`` (explain a captured SAS reply), ``simulate``
+(the machine simulator) and ``ledger compare`` (check what arrived upstream
+against what the simulated machines reported).
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+
+from simulator.cli import add_parser as add_simulate
+from simulator.ledger_cli import add_commands as add_ledger
 
 from . import __version__
 from .sas_decode import add_parser as add_sas_decode
@@ -23,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"floor-agent {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_sas_decode(commands)
+    add_simulate(commands)
+    ledger = commands.add_parser("ledger", help="check a simulator ledger against upstream events")
+    add_ledger(ledger.add_subparsers(dest="ledger_command", metavar="COMMAND", required=True))
     return parser
 
 

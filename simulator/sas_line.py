@@ -1,0 +1,62 @@
+"""One serial line of simulated SAS machines (one address, or several: multi-drop).
+
+Ptys and TCP carry no wake-up bit, so the line frames what the host sends by
+content and timing (``protocols.sas.machine.HostFrameParser.receive_data``):
+a byte of 0x80 or more outside a message is a general poll, any other byte
+starts a long poll whose length comes from the command table, and a silence
+longer than ``gap`` inside a message abandons it. A host that paces like a
+real SMIB (one message, then the reply or a timeout) is always understood.
+Every machine hears every frame, as on a real multi-drop wire; only the
+addressed one answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from protocols.sas.machine import HostFrameParser
+
+from .sas_egm import Reply, SasEgm
+
+DEFAULT_GAP = 0.005
+
+
+class SasLine:
+    """Bytes from the host in, replies (with their delays) out. Time is passed in."""
+
+    def __init__(self, egms: Sequence[SasEgm], *, gap: float = DEFAULT_GAP) -> None:
+        self.egms = list(egms)
+        self._parser = HostFrameParser(gap=gap)
+
+    def receive(self, data: bytes, now: float) -> list[Reply]:
+        """Bytes the host wrote; returns what the machines answer."""
+        replies: list[Reply] = []
+        for frame in self._parser.receive_data(data, now):
+            for egm in self.egms:
+                egm.advance(now)
+                reply = egm.hear(frame, now)
+                if reply is not None:
+                    replies.append(reply)
+        return replies
+
+    def tick(self, now: float) -> list[Reply]:
+        """Run the machines and the framing clock up to ``now``."""
+        replies: list[Reply] = []
+        for frame in self._parser.tick(now):
+            for egm in self.egms:
+                reply = egm.hear(frame, now)
+                if reply is not None:
+                    replies.append(reply)
+        for egm in self.egms:
+            egm.advance(now)
+            chirp = egm.chirp(now)
+            if chirp is not None:
+                replies.append(chirp)
+        return replies
+
+    def next_deadline(self, now: float) -> float:
+        deadlines = [egm.next_deadline(now) for egm in self.egms]
+        parser = self._parser.deadline
+        if parser is not None:
+            deadlines.append(parser)
+        return min(deadlines)
