@@ -11,37 +11,52 @@ and two upstream events for one ledger event are reported as a duplicate.
 Matching, per machine (every ledger event and every upstream event lands in
 exactly one bucket):
 
-1. Upstream events are walked in upstream order: by their ``seq`` when every
+1. Upstream events are taken in upstream order: by their ``seq`` when every
    one has a ``seq``, otherwise in the order given.
-2. Each one is matched to the earliest unmatched ledger event of the machine
-   with the same code, acknowledged or pending (an event may be upstream
-   before the machine saw the ack) -> ``matched``. A match whose ledger
-   position is lower than the previous match's is also ``out_of_order``.
-3. When only events the machine itself dropped are left for that code, the
-   earliest of them is matched instead (the machine may drop an event it
-   already reported); such a match is ``matched`` and takes no part in the
-   order check.
-4. Otherwise, if the machine's ledger has events of that code, the upstream
-   event is ``duplicated`` (one more than the ledger reported); if it has
-   none, or the machine is not in the ledger, it is ``unexpected``.
-5. Ledger events left unmatched are ``lost`` if acknowledged (the host took
+2. The codes of the machine's acknowledged and pending ledger events (an
+   event may be upstream before the machine saw the ack), in seq order, are
+   aligned with the codes of its upstream events by a longest common
+   subsequence: the aligned pairs are ``matched`` in order. Where several
+   alignments are as long, the one left over is the later one: in a run of
+   equal codes the last events of the run are the ones lost, pending or
+   duplicated, so an upstream copy of an event is the duplicate, not the
+   original, and events upstream has not delivered yet read as ``pending``.
+3. What is left over is paired by code, earliest with earliest: an upstream
+   event and a ledger event of the same code are ``matched`` and
+   ``out_of_order`` (the alignment could not keep both in order). Then the
+   matches of each code are paired in order (the k-th of the code in the
+   ledger with the k-th upstream) when that keeps as many in order, so that
+   an event that moved past another of its code keeps its own upstream
+   event; and the out-of-order matches are those outside a longest in-order
+   set, preferring to keep the ones that arrived first. So two adjacent
+   events of different codes that trade places are exactly one out-of-order
+   match: the earlier ledger event, which arrived after the one that
+   followed it. An event that moved two or more places, past no event of its
+   own code, is the one named.
+4. A leftover upstream event whose code the machine only has left among the
+   events it dropped itself takes the earliest of them (the machine may drop
+   an event it already reported); such a match is ``matched`` and takes no
+   part in the order check.
+5. Any other leftover upstream event is ``duplicated`` if the machine's
+   ledger has events of its code (one more than the ledger reported), and
+   ``unexpected`` if it has none or the machine is not in the ledger.
+6. Ledger events left unmatched are ``lost`` if acknowledged (the host took
    them and they never arrived), ``pending`` if not (the machine still holds
    them) and ``dropped_by_machine`` if the machine dropped them.
 
-``ok`` means nothing lost, duplicated, out of order or unexpected. Matching
-by code alone is greedy, so the culprits it names are not always the real
-ones: a missing event shifts the later matches of its code, so the loss is
-named at the last event of that code and may bring out-of-order matches with
-it; a loss of an acknowledged event followed upstream by a pending event of
-the same code reads as "pending"; a duplicate is absorbed by an unmatched
-pending or dropped event of its code.
+``ok`` means nothing lost, duplicated, out of order or unexpected. Only
+equal codes are told apart by position: when a lost event and a pending one
+of its code are next to each other, or a duplicate lands next to a pending
+event of its code, the events say nothing about which one it was, and the
+rules above pick the reading that keeps the earlier events matched.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -323,42 +338,130 @@ def compare(ledger: Ledger, upstream: Iterable[UpstreamEvent]) -> ComparisonRepo
 def _compare_machine(
     machine: str, entries: tuple[LedgerEntry, ...], arrived: list[UpstreamEvent]
 ) -> MachineReport:
-    live: dict[int, deque[int]] = {}  # code -> positions of unmatched acked/pending entries
+    live = [p for p, entry in enumerate(entries) if entry.state is not EntryState.DROPPED]
+    aligned = _common_subsequence([entries[p].code for p in live], [e.code for e in arrived])
+    partner = {live[i]: j for i, j in aligned}  # ledger position -> upstream index
+    spare: dict[int, deque[int]] = {}  # code -> positions of unmatched acked/pending entries
     dropped: dict[int, deque[int]] = {}  # code -> positions of unmatched dropped entries
     for position, entry in enumerate(entries):
-        queues = dropped if entry.state is EntryState.DROPPED else live
-        queues.setdefault(entry.code, deque()).append(position)
-    matched: list[Match] = []
+        if position not in partner:
+            queues = dropped if entry.state is EntryState.DROPPED else spare
+            queues.setdefault(entry.code, deque()).append(position)
+    in_step = {j for _, j in aligned}
+    fallback: dict[int, int] = {}  # upstream index -> position of a dropped entry
+    moved: set[int] = set()  # codes with out-of-order matches
     duplicated: list[UpstreamEvent] = []
     unexpected: list[UpstreamEvent] = []
-    taken: set[int] = set()
-    previous = -1
-    for event in arrived:
-        candidates = live.get(event.code)
-        fallback = dropped.get(event.code)
-        if candidates:
-            position = candidates.popleft()
-            matched.append(
-                Match(entry=entries[position], upstream=event, out_of_order=position < previous)
-            )
-            previous = position
-        elif fallback:
-            position = fallback.popleft()
-            matched.append(Match(entry=entries[position], upstream=event))
-        elif candidates is not None or fallback is not None:
-            duplicated.append(event)
+    codes = {entry.code for entry in entries}
+    for j, event in enumerate(arrived):
+        if j in in_step:
             continue
+        if queue := spare.get(event.code):
+            partner[queue.popleft()] = j
+            moved.add(event.code)
+        elif queue := dropped.get(event.code):
+            fallback[j] = queue.popleft()
+        elif event.code in codes:
+            duplicated.append(event)
         else:
             unexpected.append(event)
-            continue
-        taken.add(position)
+    for code in sorted(moved):
+        _pair_in_order(partner, [p for p in sorted(partner) if entries[p].code == code])
+    ordered = sorted(partner)
+    kept = {ordered[k] for k in _longest_increasing([partner[p] for p in ordered])}
+    matches = [
+        (j, Match(entry=entries[p], upstream=arrived[j], out_of_order=p not in kept))
+        for p, j in partner.items()
+    ]
+    matches += [(j, Match(entry=entries[p], upstream=arrived[j])) for j, p in fallback.items()]
+    taken = set(partner) | set(fallback.values())
     left = [entry for position, entry in enumerate(entries) if position not in taken]
     return MachineReport(
         machine=machine,
-        matched=tuple(matched),
+        matched=tuple(match for _, match in sorted(matches, key=lambda item: item[0])),
         lost=tuple(entry for entry in left if entry.state is EntryState.ACKED),
         duplicated=tuple(duplicated),
         unexpected=tuple(unexpected),
         pending=tuple(entry for entry in left if entry.state is EntryState.PENDING),
         dropped_by_machine=tuple(entry for entry in left if entry.state is EntryState.DROPPED),
     )
+
+
+def _pair_in_order(partner: dict[int, int], positions: list[int]) -> None:
+    """Pair the ledger ``positions`` (one code, ascending) with their upstream events in order.
+
+    Kept only if as many matches stay in order as before (not always so: an
+    in-order pairing within one code can cross pairs of other codes).
+    """
+    before = {p: partner[p] for p in positions}
+    in_order = len(_longest_increasing([partner[p] for p in sorted(partner)]))
+    partner.update(zip(positions, sorted(before.values()), strict=True))
+    if len(_longest_increasing([partner[p] for p in sorted(partner)])) < in_order:
+        partner.update(before)
+
+
+def _longest_increasing(values: Sequence[int]) -> list[int]:
+    """Indexes of a longest strictly increasing subsequence of ``values``, ascending.
+
+    Patience sorting, O(n log n). Of the longest ones it returns the one
+    ending on the lowest value, each element preceded by the lowest value
+    before it: of two values out of order it keeps the lower one (for
+    upstream indexes, the event that arrived first).
+    """
+    tops: list[int] = []  # lowest last value of an increasing run of each length
+    ends: list[int] = []  # the index of that value
+    before = [-1] * len(values)
+    for index, value in enumerate(values):
+        length = bisect.bisect_left(tops, value)
+        before[index] = ends[length - 1] if length else -1
+        if length == len(tops):
+            tops.append(value)
+            ends.append(index)
+        else:
+            tops[length] = value
+            ends[length] = index
+    chain: list[int] = []
+    index = ends[-1] if ends else -1
+    while index >= 0:
+        chain.append(index)
+        index = before[index]
+    return chain[::-1]
+
+
+def _common_subsequence(a: Sequence[int], b: Sequence[int]) -> list[tuple[int, int]]:
+    """Index pairs ``(i, j)``, ascending, of a longest common subsequence of ``a`` and ``b``.
+
+    Bit-parallel LCS (Allison-Dix, Hyyrö): one big-int row per element of
+    ``b``, a bit per element of ``a``, so O(len(a) * len(b) / 64) word
+    operations whatever the two have in common. Bit ``i`` of row ``j`` is
+    clear when ``lcs(a[:i + 1], b[:j]) > lcs(a[:i], b[:j])``, so the length
+    of the LCS of ``a[:i]`` and ``b[:j]`` is ``i`` minus the set bits of row
+    ``j`` below ``i``. The walk back from the ends leaves ``a``'s last
+    element out when a longest alignment allows it, else ``b``'s, else pairs
+    them: what is left over is as late as the lengths allow, ``a`` first.
+    """
+    masks: dict[int, int] = {}
+    for i, code in enumerate(a):
+        masks[code] = masks.get(code, 0) | 1 << i
+    full = (1 << len(a)) - 1
+    rows = [full]
+    for code in b:
+        row = rows[-1]
+        step = row & masks.get(code, 0)
+        rows.append(((row + step) | (row - step)) & full)
+
+    def length(i: int, j: int) -> int:
+        return i - (rows[j] & ((1 << i) - 1)).bit_count()
+
+    pairs: list[tuple[int, int]] = []
+    i, j = len(a), len(b)
+    here = length(i, j)
+    while here:
+        if rows[j] >> (i - 1) & 1:  # length(i - 1, j) == here
+            i -= 1
+        elif length(i, j - 1) == here:
+            j -= 1
+        else:
+            i, j, here = i - 1, j - 1, here - 1
+            pairs.append((i, j))
+    return pairs[::-1]

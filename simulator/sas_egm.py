@@ -16,8 +16,10 @@ the simulator must catch hosts that only work with lenient machines:
 * in real-time event mode (LP 0E) events are reported as ``addr FF code
   data CRC``, to general polls and in place of long-poll replies.
 
-Each event the machine queues is written to the ledger with its sequence
-number, and its acknowledgement when the host gives it.
+Each event is written to the ledger when the machine first reports it (so
+the ledger's order is the order the host sees, priority exceptions first),
+or when it is lost unreported; its acknowledgement follows when the host
+gives it. The overflow exception 70 is an event of its own.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from .events import MachineEvent
 from .faults import FaultInjector
 from .ledger import LedgerWriter
 from .model import MachineModel
-from .sas_codes import SasReport, rte_code, sas_report
+from .sas_codes import rte_code, sas_report
 from .sas_longpolls import Answer, LongPollResponder
 from .sas_queue import Entry, ExceptionQueue
 
@@ -165,19 +167,30 @@ class SasEgm:
     # --- events -------------------------------------------------------------------
 
     def report(self, events: list[MachineEvent], now: float) -> None:
-        """Queue the exceptions for ``events`` and write them to the ledger."""
+        """Queue the exceptions for ``events`` (the ledger records them when reported)."""
         for event in events:
             sas = sas_report(event, bill_count=self.responder.bill_count(event))
-            self._queue(event.kind.value, sas, dict(event.data), now)
-
-    def _queue(self, name: str, sas: SasReport, data: dict[str, int | str], now: float) -> None:
-        code = rte_code(sas) if self.rte else sas.code
-        self._seq += 1
-        self.ledger.event(self.machine_id, self._seq, code, name, data)
-        self.stats.events += 1
-        for lost in self.queue.push(Entry(seq=self._seq, code=code, rte_data=sas.rte_data)):
-            if lost.seq:
+            code = rte_code(sas) if self.rte else sas.code
+            # A note's own code (47-50) has no RTE data: were RTE switched on before it is
+            # reported, ``addr FF 4A`` must not carry the 4F data (a host could not frame it).
+            rte_data = sas.rte_data if code == rte_code(sas) else b""
+            entry = Entry(code=code, rte_data=rte_data, event=event.kind.value)
+            entry.data = dict(event.data)
+            self.stats.events += 1
+            for lost in self.queue.push(entry):
+                self._record(lost)  # lost before it was ever reported
                 self.ledger.dropped(self.machine_id, lost.seq, "fifo_overflow")
+
+    def _record(self, entry: Entry) -> None:
+        """Give ``entry`` the next ledger sequence number, in the order the host sees it.
+
+        Priority exceptions overtake the FIFO, so the ledger is written when an
+        entry is first reported (or lost), not when it is queued.
+        """
+        if entry.seq == 0:
+            self._seq += 1
+            entry.seq = self._seq
+            self.ledger.event(self.machine_id, entry.seq, entry.code, entry.event, entry.data)
 
     # --- the line -----------------------------------------------------------------
 
@@ -188,6 +201,8 @@ class SasEgm:
         address = frame.address
         if address is None:
             return None
+        if now - self._last_address_byte >= LOOP_BREAK_AFTER:
+            self.synced = False  # a loop break, chirped or not (``chirp`` may be off)
         self._last_address_byte = now
         if address != self.address:
             self.synced = True
@@ -228,6 +243,7 @@ class SasEgm:
             return self._report_entry(head)
         request = decode_request(frame.request)
         if isinstance(request, Fault):
+            self.stats.nacks += 1
             return Answer(data=codec.nack(self.address), cache=False)
         supported = self.config.supported
         if supported is not None and frame.command not in supported:
@@ -248,13 +264,14 @@ class SasEgm:
         return self._report_entry(head)
 
     def _report_entry(self, entry: Entry) -> Answer:
+        self._record(entry)
         if self.rte:
             data = encode_event(self.address, entry.code, entry.rte_data)
         else:
             data = codec.exception(entry.code)
 
         def acknowledged(at: float) -> None:
-            if self.queue.acknowledge(entry, at) and entry.seq:
+            if self.queue.acknowledge(entry, at):
                 self.ledger.ack(self.machine_id, entry.seq)
                 self.stats.acks += 1
 

@@ -95,7 +95,7 @@ class LongPollResponder:
         self._signature: tuple[float, int] | None = None
         self._clock_offset = timedelta()
         self._reset_to_credit = False
-        self._read_tickets = 0  # tickets already read with 4D(00)
+        self._read_sequence = 0  # the ticket last read with 4D(00), by its sequence number
 
     def bill_count(self, event: MachineEvent) -> int:
         """Lifetime count of the note of a bill event (RTE 4F data)."""
@@ -132,8 +132,10 @@ class LongPollResponder:
             case ResetHandpay():
                 events = model.reset_handpay(now, to_credit_meter=self._reset_to_credit)
                 egm.report(events, now)
+                # ``events`` may hold whatever else fell due at ``now``: look for the reset
+                reset = any(event.kind is Kind.HANDPAY_RESET for event in events)
                 return self._reply(
-                    command, HandpayResetResult(command=command, code=0 if events else 2)
+                    command, HandpayResetResult(command=command, code=0 if reset else 2)
                 )
             case SetHandpayResetMethod(to_credit_meter=to_credit):
                 self._reset_to_credit = to_credit
@@ -227,16 +229,19 @@ class LongPollResponder:
 
     def _validation(self, function: int) -> Answer:
         tickets = list(self._egm.model.tickets)
+        # by sequence, not by count: the buffer forgets its oldest and a RAM clear empties it
+        unread = [i for i, ticket in enumerate(tickets) if ticket.sequence > self._read_sequence]
+        next_unread = unread[0] if unread else len(tickets)
         if function == 0x00:
-            index = self._read_tickets
+            index = next_unread
             record = tickets[index] if index < len(tickets) else None
 
             def mark_read(_at: float) -> None:
                 if record is not None:
-                    self._read_tickets += 1
+                    self._read_sequence = record.sequence
 
             return Answer(data=self._record_reply(record, index + 1), on_ack=mark_read)
-        index = self._read_tickets if function == 0xFF else function - 1
+        index = next_unread if function == 0xFF else function - 1
         record = tickets[index] if 0 <= index < len(tickets) else None
         return Answer(data=self._record_reply(record, index + 1))
 

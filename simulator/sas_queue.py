@@ -9,13 +9,14 @@ Two parts, as on a real EGM:
   seen ``repeat_after`` seconds after it was acknowledged is reported again
   (51 every 15 s until LP 1B, reference §3.5) - a repeat, not a new event.
 
-Every entry carries the ledger sequence number of the event it reports.
+Every entry carries the machine event it reports; its ledger sequence
+number is given when it is first reported (see ``SasEgm``).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from protocols.sas.exception_codes import lookup
 
@@ -34,13 +35,15 @@ SERVICED_BY: dict[int, frozenset[int]] = {
 OVERFLOW = 0x70
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, eq=False)  # identity: two door openings are two entries
 class Entry:
     """One reported (or to be reported) exception."""
 
-    seq: int  # ledger sequence; 0 for the overflow flag, which is no machine event
     code: int
     rte_data: bytes = b""
+    event: str = ""  # the machine event it reports (the ledger's "event")
+    data: dict[str, int | str] = field(default_factory=dict)
+    seq: int = 0  # ledger sequence, given when first reported (0: not yet)
     acked: bool = False  # the host has acknowledged it once
     repeat_at: float | None = None  # when an unserviced flag is reported again
 
@@ -68,7 +71,8 @@ class ExceptionQueue:
             lost.append(self._fifo.popleft())
         self._fifo.append(entry)
         if lost and not self._flags.get(OVERFLOW):
-            self._flags[OVERFLOW] = deque([Entry(seq=0, code=OVERFLOW)])
+            overflow = Entry(code=OVERFLOW, event="exception_buffer_overflow")
+            self._flags[OVERFLOW] = deque([overflow])
         return lost
 
     def head(self, now: float) -> Entry | None:
@@ -83,7 +87,13 @@ class ExceptionQueue:
         return self._fifo[0] if self._fifo else None
 
     def acknowledge(self, entry: Entry, now: float) -> bool:
-        """The host acknowledged ``entry``; True the first time (for the ledger)."""
+        """The host acknowledged ``entry``; True the first time (for the ledger).
+
+        False too when ``entry`` is no longer queued: an overflow lost it while
+        its report was on the wire, and the ledger already says it was dropped.
+        """
+        if not self._holds(entry):
+            return False
         first = not entry.acked
         entry.acked = True
         if entry.code in SERVICED_BY:
@@ -99,9 +109,13 @@ class ExceptionQueue:
             if command in commands and entries:
                 entries.popleft()
 
+    def _holds(self, entry: Entry) -> bool:
+        queued = (*self._flags.get(entry.code, ()), *self._fifo)
+        return any(held is entry for held in queued)
+
     def _remove(self, entry: Entry) -> None:
         entries = self._flags.get(entry.code)
         if entries and entry in entries:
             entries.remove(entry)
-        elif entry in self._fifo:
+        else:  # ``acknowledge`` checked that it is queued
             self._fifo.remove(entry)

@@ -322,14 +322,18 @@ class SasHostSession:
         now: float,
     ) -> None:
         machine.count_failure(result)
-        if isinstance(result, Fault) and result.kind is not FaultKind.NO_REPLY:
+        silent = isinstance(result, Fault) and result.kind is FaultKind.NO_REPLY
+        if isinstance(result, Fault) and not silent:
             self._emit(FaultReceived(address=machine.address, fault=result))
+        # Retries come first, even past the link-down threshold: any other poll would
+        # acknowledge a reply we never saw, while a compliant machine keeps its data
+        # after the third identical poll. A machine not up that says nothing is not retried.
+        if exchange.attempts <= self.config.retries and (machine.link is Link.UP or not silent):
+            self._retry = exchange
+            return
         if machine.link is not Link.DOWN and machine.silent_too_long(now, self.config):
             self._emit(LinkDown(address=machine.address, reason=machine.failure_reason(result)))
             self._events += machine.go_down(now, self.config)
-        elif machine.link is Link.UP and exchange.attempts <= self.config.retries:
-            self._retry = exchange
-            return
         command = None if exchange.job is None else exchange.job.request.command
         if machine.link is Link.UP or exchange.job is not None:
             machine.stats.failed_polls += 1

@@ -206,12 +206,11 @@ class MachineState:
             self.count_fault(result)
 
     def silent_too_long(self, now: float, config: SessionConfig) -> bool:
+        """Too many failed polls, or too long since the last valid reply (or first poll)."""
         if self.stats.consecutive_failures >= config.offline_after_failures:
             return True
-        return (
-            self.silent_since is not None
-            and now - self.silent_since >= config.offline_after_silence
-        )
+        since = self.stats.last_reply_at if self.link is Link.UP else self.silent_since
+        return since is not None and now - since >= config.offline_after_silence
 
     @staticmethod
     def failure_reason(result: Fault | NackFrame | BusyFrame) -> str:

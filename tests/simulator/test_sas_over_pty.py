@@ -1,0 +1,231 @@
+"""A host built only from the codec talks to the simulator over real ptys through pyserial.
+
+The simulator runs as ``python -m simulator`` in a child process; the host is
+``SasHostSession`` driven by a plain loop over pyserial (``sas_host.Host``).
+The ledger the simulator writes is the ground truth.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import serial
+
+from protocols.sas import requests
+from protocols.sas.session_types import (
+    ExceptionReported,
+    FaultReceived,
+    LinkDown,
+    MachineIdentified,
+    MeterMethod,
+    MetersRead,
+    ServiceReply,
+    SessionConfig,
+)
+from simulator.ledger import read_ledger
+from simulator.ledger_compare import compare, upstream_from_json
+
+from .sas_host import Host, SimulatorProcess
+
+pytestmark = pytest.mark.integration
+
+BUSY = """
+seed = 3
+[defaults]
+games_per_minute = 30.0
+bills_per_hour = 900.0
+door_openings_per_hour = 240.0
+tickets_per_hour = 120.0
+player_cards_per_hour = 120.0
+"""
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator[object]:
+    started: list[SimulatorProcess] = []
+
+    def launch(*args: str, scenario: str | None = None) -> SimulatorProcess:
+        extra = list(args)
+        if scenario is not None:
+            path = tmp_path / "scenario.toml"
+            path.write_text(scenario)
+            extra += ["--scenario", str(path)]
+        process = SimulatorProcess(tmp_path / "sim", *extra)
+        started.append(process)
+        return process
+
+    yield launch
+    for process in started:
+        process.stop()
+
+
+def exchange(port: serial.Serial, data: bytes, wait: float = 0.08) -> bytes:
+    port.reset_input_buffer()
+    port.write(data)
+    time.sleep(wait)
+    return port.read(port.in_waiting)
+
+
+def test_identification_and_meters(start: object) -> None:
+    assert callable(start)
+    sim: SimulatorProcess = start("--machines", "1")
+    host = Host.open(sim.port(), [1])
+    try:
+        host.run_until(lambda: bool(host.of_type(MetersRead)), limit=20)
+    finally:
+        host.close()
+    (ident,) = host.of_type(MachineIdentified)
+    assert isinstance(ident, MachineIdentified)
+    profile = ident.profile
+    assert profile.version is not None
+    assert (profile.version.version, profile.version.serial) == ("602", "sim-001")
+    assert profile.denomination_cents == 1
+    assert profile.features is not None and profile.features.extended_meters
+    (meters,) = host.of_type(MetersRead)
+    assert isinstance(meters, MetersRead) and meters.method is MeterMethod.EXTENDED
+    assert {0x00, 0x01, 0x05, 0x0C, 0x24} <= meters.meters.keys()
+
+
+def test_exceptions_are_drained_with_implied_acks_and_match_the_ledger(start: object) -> None:
+    assert callable(start)
+    sim: SimulatorProcess = start("--machines", "1", scenario=BUSY)
+    host = Host.open(sim.port(), [1])
+    try:
+        host.run(15.0)
+    finally:
+        host.close()
+    sim.stop()
+    reported = host.of_type(ExceptionReported)
+    assert len(reported) >= 5
+    report = compare(read_ledger(sim.ledger), upstream_from_json(host.upstream("sim-001")))
+    assert report.ok, report.summary()
+    assert report.totals.lost == 0 and report.totals.duplicated == 0
+    assert report.totals.matched == len(reported)
+
+
+def test_repeated_poll_gets_the_same_reply_and_a_third_gets_silence(start: object) -> None:
+    assert callable(start)
+    scenario = '[[incidents]]\nat = 0.0\nmachines = ["all"]\nkind = "door_open"\n'
+    sim: SimulatorProcess = start("--machines", "1", "--no-chirp", scenario=scenario)
+    time.sleep(0.5)
+    with serial.serial_for_url(sim.port(), baudrate=19200, timeout=0) as port:
+        assert exchange(port, b"\x81") == b""  # not synchronised yet: ignores its own address
+        assert exchange(port, b"\x80") == b""
+        first = exchange(port, b"\x81")
+        assert first == b"\x11"  # slot door opened
+        assert exchange(port, b"\x81") == first  # implied NACK: the same reply again
+        assert exchange(port, b"\x81") == b""  # third identical poll: final NACK, data kept
+        assert exchange(port, b"\x80") == b""
+        assert exchange(port, b"\x81") == first  # still queued
+        assert exchange(port, b"\x80") == b""  # this acknowledges it
+        assert exchange(port, b"\x81") == b"\x00"
+
+
+def test_corrupted_crc_is_nacked(start: object) -> None:
+    assert callable(start)
+    sim: SimulatorProcess = start("--machines", "1", "--no-chirp")
+    with serial.serial_for_url(sim.port(), baudrate=19200, timeout=0) as port:
+        exchange(port, b"\x80")
+        good = requests.enable_play(1).encode().data
+        bad = good[:-1] + bytes([good[-1] ^ 0x01])
+        assert exchange(port, bad) == b"\x81"
+        assert exchange(port, good) == b"\x01"
+
+
+def test_chirps_its_address_in_loop_break(start: object) -> None:
+    assert callable(start)
+    sim: SimulatorProcess = start("--machines", "1")
+    with serial.serial_for_url(sim.port(), baudrate=19200, timeout=0) as port:
+        time.sleep(6.2)
+        heard = port.read(port.in_waiting)
+    assert heard and set(heard) == {0x01}
+    assert len(heard) >= 3
+
+
+def test_tcp_link_serves_a_host(start: object) -> None:
+    assert callable(start)
+    sim: SimulatorProcess = start("--machines", "1", "--link", "tcp")
+    assert sim.port().startswith("socket://")
+    host = Host.open(sim.port(), [1])
+    try:
+        host.run_until(lambda: bool(host.of_type(MetersRead)), limit=20)
+    finally:
+        host.close()
+    assert host.of_type(MachineIdentified)
+
+
+def test_multidrop_line_serves_several_addresses(start: object) -> None:
+    assert callable(start)
+    sim: SimulatorProcess = start("--machines", "3", "--per-line", "3", scenario=BUSY)
+    ports = {m["port"] for m in sim.manifest["machines"]}
+    assert len(ports) == 1
+    assert [m["address"] for m in sim.manifest["machines"]] == [1, 2, 3]
+    host = Host.open(sim.port(), [1, 2, 3])
+    try:
+        host.run_until(lambda: len(host.of_type(MetersRead)) >= 3, limit=30)
+        host.run(5.0)
+    finally:
+        host.close()
+    sim.stop()
+    upstream = []
+    for event in host.of_type(ExceptionReported):
+        assert isinstance(event, ExceptionReported)
+        upstream.append(
+            {"machine": f"sim-00{event.address}", "raw": {"protocol": "sas", "code": event.code}}
+        )
+    report = compare(read_ledger(sim.ledger), upstream_from_json(upstream))
+    assert report.ok, report.summary()
+
+
+HOSTILE = """
+seed = 11
+[defaults]
+games_per_minute = 20.0
+bills_per_hour = 600.0
+door_openings_per_hour = 200.0
+[faults]
+bit_flip = 0.08
+drop_byte = 0.05
+late_reply = 0.05
+garbage = 0.05
+[[faults.timed]]
+at = 9.0
+machines = ["1"]
+kind = "silence"
+seconds = 6.0
+[[faults.timed]]
+at = 20.0
+machines = ["1"]
+kind = "power_cycle"
+[[faults.timed]]
+at = 27.0
+machines = ["1"]
+kind = "fifo_overflow"
+"""
+
+
+def test_every_fault_kind_is_observable_and_nothing_acknowledged_is_lost(start: object) -> None:
+    assert callable(start)
+    sim: SimulatorProcess = start("--machines", "1", scenario=HOSTILE)
+    host = Host.open(sim.port(), [1], SessionConfig(offline_after_silence=3.0))
+    try:
+        host.run(36.0)
+    finally:
+        host.close()
+    sim.stop()
+    kinds = {e.fault.kind.value for e in host.of_type(FaultReceived) if isinstance(e, FaultReceived)}
+    assert {"bad_crc", "truncated", "garbage"} <= kinds
+    stats = host.session.stats(1)
+    assert stats.timeouts > 0  # late replies and the silence
+    assert host.of_type(LinkDown)  # the silence
+    codes = [e.code for e in host.of_type(ExceptionReported) if isinstance(e, ExceptionReported)]
+    assert 0x18 in codes and 0x17 in codes  # the power cycle
+    assert 0x70 in codes  # the FIFO overflow
+    assert host.of_type(ServiceReply)
+    report = compare(read_ledger(sim.ledger), upstream_from_json(host.upstream("sim-001")))
+    assert report.totals.lost == 0, report.summary()
+    assert report.totals.duplicated == 0, report.summary()
+    assert report.totals.dropped_by_machine > 0  # what the overflow cost, on the machine side
