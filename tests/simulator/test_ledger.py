@@ -30,6 +30,7 @@ from simulator.ledger import (
     EntryState,
     EventRecord,
     Ledger,
+    LedgerEntry,
     LedgerFormatError,
     LedgerWriter,
     StartRecord,
@@ -41,6 +42,7 @@ from simulator.ledger_cli import main
 from simulator.ledger_compare import (
     ComparisonReport,
     Counts,
+    MachineReport,
     UpstreamEvent,
     compare,
     read_upstream,
@@ -353,6 +355,104 @@ def test_an_empty_comparison_is_ok() -> None:
     assert report.ok
     assert report == ComparisonReport(machines={})
     assert "OK: 0 machines" in report.summary()
+
+
+# Ten rounds of door opened, bill, door closed: every code repeats, so matching by code alone
+# cannot tell which event of a code is missing, duplicated or late.
+PATTERN = tuple(itertools.islice(itertools.cycle((DOOR_OPENED, BILL, DOOR_CLOSED)), 30))
+
+
+def run_pattern(seqs: Sequence[int]) -> MachineReport:
+    """Compare PATTERN (all acked) with upstream events carrying the ledger events ``seqs``."""
+    ledger = make_ledger(Spec("sim-001", tuple((code, A) for code in PATTERN)))
+    upstream = publish([("sim-001", PATTERN[seq - 1]) for seq in seqs])
+    report = compare(ledger, upstream)
+    check_invariants(ledger, upstream, report)
+    machine = report.machines["sim-001"]
+    # Upstream seq k carries ledger event seqs[k - 1]: every match has found its own event.
+    assert [seqs[(m.upstream.seq or 0) - 1] for m in machine.matched] == [
+        m.entry.seq for m in machine.matched
+    ]
+    return machine
+
+
+def test_a_loss_in_repeating_codes_names_that_event() -> None:
+    for doomed in range(1, len(PATTERN) + 1):
+        report = run_pattern([seq for seq in range(1, len(PATTERN) + 1) if seq != doomed])
+        assert [entry.seq for entry in report.lost] == [doomed]
+        assert report.counts == Counts(matched=len(PATTERN) - 1, lost=1)
+
+
+def test_a_duplicate_in_repeating_codes_names_the_copy() -> None:
+    for copied in range(1, len(PATTERN) + 1):
+        seqs = list(range(1, len(PATTERN) + 1))
+        seqs.insert(copied, copied)  # the copy right after the original
+        report = run_pattern(seqs)
+        assert [event.seq for event in report.duplicated] == [copied + 1]
+        assert report.counts == Counts(matched=len(PATTERN), duplicated=1)
+
+
+def test_two_adjacent_events_that_trade_places_are_one_out_of_order_match() -> None:
+    for first in range(1, len(PATTERN)):
+        seqs = list(range(1, len(PATTERN) + 1))
+        seqs[first - 1], seqs[first] = seqs[first], seqs[first - 1]
+        report = run_pattern(seqs)
+        # The earlier ledger event is named: it arrived after the one that followed it.
+        assert [(m.entry.seq, m.upstream.seq) for m in report.out_of_order] == [(first, first + 1)]
+        assert report.counts == Counts(matched=len(PATTERN), out_of_order=1)
+
+
+def test_an_event_moved_several_places_is_the_one_named() -> None:
+    codes = (DOOR_OPENED, BILL, DOOR_CLOSED, HANDPAY, GAME_START)
+    ledger = make_ledger(Spec("sim-001", tuple((code, A) for code in codes)))
+    for seqs, named in (([2, 3, 4, 1, 5], (1, 4)), ([1, 4, 2, 3, 5], (4, 2))):
+        report = compare(ledger, publish([("sim-001", codes[seq - 1]) for seq in seqs]))
+        machine = report.machines["sim-001"]
+        assert [(m.entry.seq, m.upstream.seq) for m in machine.out_of_order] == [named]
+        assert machine.counts == Counts(matched=5, out_of_order=1)
+
+
+def test_an_event_that_moved_past_its_own_code_keeps_its_upstream_event() -> None:
+    ledger = make_ledger(Spec("sim-001", ((BILL, A), (HANDPAY, A), (HANDPAY, A))))
+    pairs = [("sim-001", HANDPAY), ("sim-001", BILL), ("sim-001", HANDPAY)]  # seqs 2, 1, 3
+    machine = compare(ledger, publish(pairs)).machines["sim-001"]
+    assert [(m.entry.seq, m.upstream.seq) for m in machine.matched] == [(2, 1), (1, 2), (3, 3)]
+    assert [m.entry.seq for m in machine.out_of_order] == [1]
+
+
+def test_pairing_a_code_in_order_gives_way_to_fewer_out_of_order_matches() -> None:
+    # Ledger X Y Z Y, upstream Y X Y Z: the second Y arrived first, or the first Y arrived
+    # first and X and Z late. Pairing the Ys in order would mean two out-of-order matches.
+    ledger = make_ledger(Spec("sim-001", ((DOOR_OPENED, A), (BILL, A), (HANDPAY, A), (BILL, A))))
+    pairs = [("sim-001", code) for code in (BILL, DOOR_OPENED, BILL, HANDPAY)]
+    machine = compare(ledger, publish(pairs)).machines["sim-001"]
+    assert [(m.entry.seq, m.upstream.seq) for m in machine.out_of_order] == [(4, 1)]
+    assert machine.counts == Counts(matched=4, out_of_order=1)
+
+
+def test_a_leftover_event_takes_a_live_event_before_a_dropped_one() -> None:
+    ledger = make_ledger(Spec("sim-001", ((BILL, D), (DOOR_OPENED, A), (BILL, A))))
+    report = compare(ledger, publish([("sim-001", BILL), ("sim-001", DOOR_OPENED)]))
+    machine = report.machines["sim-001"]
+    # The bill is the acked seq 3 (the door event then arrived late), not the dropped seq 1.
+    assert [(m.entry.seq, m.upstream.seq) for m in machine.matched] == [(3, 1), (2, 2)]
+    assert [m.entry.seq for m in machine.out_of_order] == [2]
+    assert [entry.seq for entry in machine.dropped_by_machine] == [1]
+    assert machine.counts == Counts(matched=2, out_of_order=1, dropped_by_machine=1)
+
+
+def test_a_loss_before_a_pending_event_of_its_code() -> None:
+    # Another event in between: the acked door event is the one lost, the pending one arrived.
+    ledger = make_ledger(Spec("sim-001", ((DOOR_OPENED, A), (BILL, A), (DOOR_OPENED, P))))
+    report = compare(ledger, publish([("sim-001", BILL), ("sim-001", DOOR_OPENED)]))
+    machine = report.machines["sim-001"]
+    assert [entry.seq for entry in machine.lost] == [1]
+    assert machine.counts == Counts(matched=2, lost=1)
+    # Side by side, the events cannot tell: the earlier one is read as the one that arrived.
+    ledger = make_ledger(Spec("sim-001", ((DOOR_OPENED, A), (DOOR_OPENED, P))))
+    machine = compare(ledger, publish([("sim-001", DOOR_OPENED)])).machines["sim-001"]
+    assert machine.counts == Counts(matched=1, pending=1)
+    assert [entry.seq for entry in machine.pending] == [2]
 
 
 # --------------------------------------------------------------------------- file format
@@ -670,23 +770,43 @@ def specs(draw: st.DrawFn, *, drops: bool = True) -> list[Spec]:
     return result
 
 
-def interleave(
-    ledger: Ledger, keep: Iterable[EntryState], order: Sequence[int]
-) -> list[tuple[str, int]]:
-    """Events of the wanted states, each machine in order, machines interleaved by ``order``."""
-    wanted = set(keep)
-    queues = [
-        [(name, e.code) for e in machine.entries if e.state in wanted]
-        for name, machine in ledger.machines.items()
-    ]
-    merged: list[tuple[str, int]] = []
-    for pick in itertools.chain(order, itertools.cycle(range(len(queues)))):
-        if not any(queues):
+def delivered(ledger: Ledger, pending: int = 0) -> list[list[LedgerEntry]]:
+    """Per machine, in seq order: its acked events and its first ``pending`` pending ones."""
+    queues = []
+    for machine in ledger.machines.values():
+        early = [e.seq for e in machine.entries if e.state is P][:pending]
+        queues.append([e for e in machine.entries if e.state is A or e.seq in early])
+    return queues
+
+
+def interleave(queues: Sequence[Sequence[LedgerEntry]], order: Sequence[int]) -> list[LedgerEntry]:
+    """Every queue's events, each queue in order, queues interleaved by ``order``."""
+    left = [list(queue) for queue in queues]
+    merged: list[LedgerEntry] = []
+    for pick in itertools.chain(order, itertools.cycle(range(len(left)))):
+        if not any(left):
             return merged
-        queue = queues[pick % len(queues)]
+        queue = left[pick % len(left)]
         if queue:
             merged.append(queue.pop(0))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def pairs_of(entries: Iterable[LedgerEntry]) -> list[tuple[str, int]]:
+    return [(entry.machine, entry.code) for entry in entries]
+
+
+def keys(entries: Iterable[LedgerEntry]) -> set[tuple[str, int]]:
+    return {(entry.machine, entry.seq) for entry in entries}
+
+
+def followers(queues: Iterable[Sequence[LedgerEntry]]) -> dict[tuple[str, int], LedgerEntry | None]:
+    """Each event's next event on its machine's queue (None for the last)."""
+    return {
+        (entry.machine, entry.seq): following
+        for queue in queues
+        for entry, following in zip(queue, [*queue[1:], None], strict=True)
+    }
 
 
 def shuffled_publish(
@@ -706,88 +826,148 @@ def check_invariants(
     assert totals.matched + totals.duplicated + totals.unexpected == len(upstream)
 
 
+def check_partners(report: ComparisonReport, carried: Sequence[LedgerEntry | None]) -> None:
+    """Upstream seq k carried ``carried[k - 1]``: every match found its own event (not a copy)."""
+    for machine in report.machines.values():
+        for match in machine.matched:
+            origin = carried[(match.upstream.seq or 0) - 1]
+            assert origin is not None, f"a copy took {match.entry.seq}"
+            assert (origin.machine, origin.seq) == (match.entry.machine, match.entry.seq)
+
+
+def count(ledger: Ledger, state: EntryState) -> int:
+    return sum(e.state is state for machine in ledger.machines.values() for e in machine.entries)
+
+
+def reported(report: ComparisonReport, bucket: str) -> set[tuple[str, int]]:
+    """(machine, seq) of the ledger events in ``bucket``: lost or pending."""
+    return {key for machine in report.machines.values() for key in keys(getattr(machine, bucket))}
+
+
 PROPERTY = settings(max_examples=150, deadline=None)
 ORDER = st.lists(st.integers(0, 2), max_size=60)
+EARLY = st.integers(0, 3)  # how many pending events of each machine arrived before their ack
 
 
 @PROPERTY
-@given(specs(), ORDER, st.data())
-def test_a_faithful_copy_is_ok(machines: list[Spec], order: list[int], data: st.DataObject) -> None:
-    ledger = make_ledger(*machines)
-    delivered_pending = data.draw(st.booleans())
-    keep = [A, P] if delivered_pending else [A]
-    upstream = shuffled_publish(interleave(ledger, keep, order), data)
-    report = compare(ledger, upstream)
-    assert report.ok, report.summary()
-    states = [e.state for m in ledger.machines.values() for e in m.entries]
-    assert report.totals == Counts(
-        matched=states.count(A) + (states.count(P) if delivered_pending else 0),
-        pending=0 if delivered_pending else states.count(P),
-        dropped_by_machine=states.count(D),
-    )
-    check_invariants(ledger, upstream, report)
-
-
-@PROPERTY
-@given(specs(), ORDER, st.data())
-def test_deleting_k_acked_events_loses_exactly_k(
-    machines: list[Spec], order: list[int], data: st.DataObject
+@given(specs(), ORDER, EARLY, st.data())
+def test_a_faithful_copy_is_ok(
+    machines: list[Spec], order: list[int], early: int, data: st.DataObject
 ) -> None:
     ledger = make_ledger(*machines)
-    pairs = interleave(ledger, [A], order)
-    doomed = data.draw(st.sets(st.integers(0, max(0, len(pairs) - 1)), max_size=len(pairs)))
-    kept = [pair for index, pair in enumerate(pairs) if index not in doomed]
-    upstream = publish(kept)
+    sent = interleave(delivered(ledger, early), order)
+    upstream = shuffled_publish(pairs_of(sent), data)
     report = compare(ledger, upstream)
-    assert report.totals.lost == len(doomed)
-    assert report.ok == (not doomed)
-    assert report.totals.duplicated == report.totals.unexpected == 0
+    assert report.ok, report.summary()
+    assert report.totals == Counts(
+        matched=len(sent),
+        pending=count(ledger, A) + count(ledger, P) - len(sent),
+        dropped_by_machine=count(ledger, D),
+    )
     check_invariants(ledger, upstream, report)
+    check_partners(report, sent)
+
+
+@PROPERTY
+@given(specs(), ORDER, EARLY, st.data())
+def test_deleting_k_events_leaves_k_over_and_names_them(
+    machines: list[Spec], order: list[int], early: int, data: st.DataObject
+) -> None:
+    ledger = make_ledger(*machines)
+    queues = delivered(ledger, early)
+    sent = interleave(queues, order)
+    doomed = data.draw(st.sets(st.integers(0, max(0, len(sent) - 1)), max_size=len(sent)))
+    kept = [entry for index, entry in enumerate(sent) if index not in doomed]
+    upstream = publish(pairs_of(kept))
+    report = compare(ledger, upstream)
+    totals = report.totals
+    assert totals.matched == len(kept)
+    assert totals.out_of_order == totals.duplicated == totals.unexpected == 0
+    assert totals.lost + totals.pending == count(ledger, A) + count(ledger, P) - len(kept)
+    if early == 0:  # only acked events were sent: every deleted one is lost
+        assert totals.lost == len(doomed)
+        assert totals.pending == count(ledger, P)
+    assert report.ok == (totals.lost == 0)
+    check_invariants(ledger, upstream, report)
+    check_partners(report, kept)
+    # A deleted event followed on its machine by a kept event of another code, or by none, is
+    # named exactly: a deleted acked event is lost, a deleted or unsent pending one pending.
+    gone = keys(sent[index] for index in doomed)
+    after = followers(queues)
+    if all(
+        (following := after[key]) is None
+        or ((following.machine, following.seq) not in gone and following.code != code)
+        for key, code in ((key, key_code(ledger, key)) for key in gone)
+    ):
+        live = [e for m in ledger.machines.values() for e in m.entries if e.state is not D]
+        assert reported(report, "lost") == keys(e for e in live if e.state is A) & gone
+        assert reported(report, "pending") == keys(e for e in live if e.state is P) - keys(kept)
+
+
+def key_code(ledger: Ledger, key: tuple[str, int]) -> int:
+    machine, seq = key
+    return next(entry.code for entry in ledger.entries(machine) if entry.seq == seq)
 
 
 @PROPERTY
 @given(specs(drops=False), ORDER, st.data())
-def test_duplicating_k_events_gives_k_duplicates(
+def test_duplicating_k_events_gives_k_duplicates_named_as_the_copies(
     machines: list[Spec], order: list[int], data: st.DataObject
 ) -> None:
     ledger = make_ledger(*machines)
-    pairs = interleave(ledger, [A, P], order)
-    assume(pairs)
-    copies = data.draw(st.lists(st.integers(0, len(pairs) - 1), min_size=1, max_size=5))
-    doubled = list(pairs)
-    for index in sorted(copies, reverse=True):
-        doubled.insert(index + 1, pairs[index])
-    upstream = publish(doubled)
+    queues = delivered(ledger, pending=3)  # every pending event arrived before its ack
+    sent = interleave(queues, order)
+    assume(sent)
+    copies = data.draw(st.lists(st.integers(0, len(sent) - 1), min_size=1, max_size=5))
+    carried: list[LedgerEntry | None] = []  # None: a copy of the event before it
+    pairs: list[tuple[str, int]] = []
+    for index, entry in enumerate(sent):  # each copy right after its original
+        carried += [entry] + [None] * copies.count(index)
+        pairs += pairs_of([entry]) * (1 + copies.count(index))
+    upstream = publish(pairs)
     report = compare(ledger, upstream)
-    assert report.totals.duplicated == len(copies)
-    assert report.totals.lost == report.totals.unexpected == 0
-    assert not report.ok
+    assert report.totals == Counts(matched=len(sent), duplicated=len(copies))
     check_invariants(ledger, upstream, report)
+    # A copy of an event followed on its machine by an event of another code, or by none,
+    # is named exactly, and the originals took their own events.
+    after = followers(queues)
+    copied = [sent[index] for index in copies]
+    if all((f := after[(e.machine, e.seq)]) is None or f.code != e.code for e in copied):
+        check_partners(report, carried)
+        duplicates = [event.seq for m in report.machines.values() for event in m.duplicated]
+        assert sorted(duplicates) == [k + 1 for k, entry in enumerate(carried) if entry is None]
 
 
 @PROPERTY
 @given(specs(), ORDER, st.data())
-def test_swapping_two_distinct_adjacent_codes_is_out_of_order(
+def test_two_adjacent_events_that_trade_places_are_one_out_of_order_match(
     machines: list[Spec], order: list[int], data: st.DataObject
 ) -> None:
     ledger = make_ledger(*machines)
-    pairs = interleave(ledger, [A], order)
+    sent = interleave(delivered(ledger, pending=3), order)
     per_machine: dict[str, list[int]] = {}
-    for index, (name, _) in enumerate(pairs):
-        per_machine.setdefault(name, []).append(index)
+    for index, entry in enumerate(sent):
+        per_machine.setdefault(entry.machine, []).append(index)
     swappable = [
         (first, second)
         for indexes in per_machine.values()
         for first, second in itertools.pairwise(indexes)
-        if pairs[first][1] != pairs[second][1]
+        if sent[first].code != sent[second].code
     ]
     assume(swappable)
     first, second = data.draw(st.sampled_from(swappable))
-    pairs[first], pairs[second] = pairs[second], pairs[first]
-    report = compare(ledger, publish(pairs))
-    assert report.totals.out_of_order > 0
-    assert report.totals.lost == report.totals.duplicated == report.totals.unexpected == 0
-    assert not report.ok
+    earlier = sent[first]
+    sent[first], sent[second] = sent[second], sent[first]
+    upstream = publish(pairs_of(sent))
+    report = compare(ledger, upstream)
+    assert report.totals == Counts(
+        matched=len(sent), out_of_order=1, dropped_by_machine=count(ledger, D)
+    )
+    # The earlier ledger event of the two is named, with its own upstream event.
+    [late] = report.machines[earlier.machine].out_of_order
+    assert (late.entry.seq, late.upstream.seq) == (earlier.seq, second + 1)
+    check_partners(report, sent)
+    check_invariants(ledger, upstream, report)
 
 
 @PROPERTY
