@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +65,51 @@ def test_console_script_entry_point_runs() -> None:
     )
     assert done.returncode == 0
     assert "no activity" in done.stdout
+
+
+def test_simulate_runs_a_floor_for_a_while(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(
+        [
+            "simulate",
+            "--machines",
+            "2",
+            "--dir",
+            str(tmp_path),
+            "--duration",
+            "0.5",
+            "--summary-every",
+            "0",
+            "--ledger",
+            str(tmp_path / "ledger.jsonl"),
+        ]
+    )
+    assert status == 0
+    out = capsys.readouterr().out
+    assert "simulating 2 sas machines on 2 pty lines" in out
+    assert "stopped: machines 2" in out
+    assert not (tmp_path / "simulator.json").exists()  # removed on a clean stop
+    assert (tmp_path / "ledger.jsonl").read_text().count('"type":"start"') == 2
+
+
+def test_simulate_refuses_a_scenario_for_a_bigger_floor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(
+        ["simulate", "--machines", "2", "--dir", str(tmp_path), "--scenario", "busy_friday"]
+    )
+    assert status == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_ledger_compare_is_mounted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ledger = tmp_path / "ledger.jsonl"
+    ledger.write_text(
+        '{"type":"event","machine":"sim-001","seq":1,"code":17,"event":"door_opened","data":{},"at":1}\n'
+        '{"type":"ack","machine":"sim-001","seq":1,"at":2}\n'
+    )
+    upstream = tmp_path / "upstream.jsonl"
+    upstream.write_text("")
+    assert main(["ledger", "compare", str(ledger), str(upstream)]) == 1
+    assert "lost" in capsys.readouterr().out

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from protocols.sas import requests
@@ -726,6 +726,8 @@ def _expect(action: str) -> Expectation | None:
 
 
 @settings(max_examples=150, deadline=None)
+@example(actions=[0, "gp", "burst", "other"], seed=1)  # the reported exception is lost
+@example(actions=[4, "rte_on", "gp", "repeat", "lp1a"], seed=1)  # a note, then RTE
 @given(st.lists(ACTION, max_size=80), st.integers(0, 2**16))
 def test_every_event_is_acked_at_most_once_in_fifo_order_and_replies_decode(
     actions: list[str | int], seed: int
@@ -733,6 +735,7 @@ def test_every_event_is_acked_at_most_once_in_fifo_order_and_replies_decode(
     model = MachineModel("sim-001", random.Random(seed), rates=QUIET)
     egm = SasEgm(address=1, model=model, ledger=LedgerWriter(None))
     host = Host(SasLine([egm]))
+    host.sync()
     last: tuple[bytes, Expectation | None] = (b"\x80", None)
     for action in actions:
         if isinstance(action, int):
