@@ -44,11 +44,12 @@ exactly one bucket):
    them and they never arrived), ``pending`` if not (the machine still holds
    them) and ``dropped_by_machine`` if the machine dropped them.
 
-``ok`` means nothing lost, duplicated, out of order or unexpected. Only
-equal codes are told apart by position: when a lost event and a pending one
-of its code are next to each other, or a duplicate lands next to a pending
-event of its code, the events say nothing about which one it was, and the
-rules above pick the reading that keeps the earlier events matched.
+``ok`` means nothing lost, duplicated, out of order or unexpected. Events
+of one code are told apart only by where they sit, so a few readings stay
+open and the rules above pick one: a lost acked event right before a pending
+one of its code reads as the pending one not arrived yet, and a copy of an
+event can be taken for a pending event of its code arriving early (in order
+or not) or for an event the machine dropped.
 """
 
 from __future__ import annotations

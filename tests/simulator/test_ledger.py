@@ -44,6 +44,8 @@ from simulator.ledger_compare import (
     Counts,
     MachineReport,
     UpstreamEvent,
+    _common_subsequence,
+    _longest_increasing,
     compare,
     read_upstream,
     upstream_from_json,
@@ -990,6 +992,54 @@ def test_any_upstream_lands_every_event_in_one_bucket(
     check_invariants(ledger, upstream, report)
     assert report.summary()
     assert json.loads(report.to_json())["ok"] == report.ok
+
+
+def lcs_length(a: Sequence[int], b: Sequence[int]) -> int:
+    """The textbook O(len(a) * len(b)) table."""
+    row = [0] * (len(b) + 1)
+    for x in a:
+        diagonal, row[0] = 0, 0
+        for j, y in enumerate(b, start=1):
+            diagonal, row[j] = row[j], diagonal + 1 if x == y else max(row[j], row[j - 1])
+    return row[-1]
+
+
+SMALL_CODES = st.lists(st.integers(0, 3), max_size=40)
+
+
+@PROPERTY
+@given(SMALL_CODES, SMALL_CODES)
+def test_the_alignment_is_a_longest_common_subsequence(a: list[int], b: list[int]) -> None:
+    pairs = _common_subsequence(a, b)
+    assert len(pairs) == lcs_length(a, b)
+    assert all(a[i] == b[j] for i, j in pairs)
+    assert all(i < k and j < m for (i, j), (k, m) in itertools.pairwise(pairs))
+
+
+@PROPERTY
+@given(SMALL_CODES)
+def test_the_alignment_leaves_the_later_events_over(a: list[int]) -> None:
+    # A copy of a run's event, or a loss in it, is named at the run's end.
+    pairs = _common_subsequence([*a, *a], a)
+    assert pairs == [(i, i) for i in range(len(a))]
+    assert _common_subsequence(a, [*a, *a]) == pairs
+
+
+@PROPERTY
+@given(st.lists(st.integers(0, 30), max_size=12, unique=True))
+def test_longest_increasing_is_longest(values: list[int]) -> None:
+    chain = _longest_increasing(values)
+    assert all(i < j and values[i] < values[j] for i, j in itertools.pairwise(chain))
+    longest = max(
+        (
+            size
+            for size in range(len(values) + 1)
+            for picked in itertools.combinations(values, size)
+            if list(picked) == sorted(picked)
+        ),
+        default=0,
+    )
+    assert len(chain) == longest
 
 
 @settings(max_examples=50, deadline=None)
