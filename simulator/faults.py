@@ -89,7 +89,7 @@ class FaultInjector:
             self.counts["drop_byte"] += 1
             index = self.rng.randrange(len(data))
             data = data[:index] + data[index + 1 :]
-        if self._hit("garbage", now):
+        if data and self._hit("garbage", now):  # junk alone would read as an exception code
             self.counts["garbage"] += 1
             junk = bytes(self.rng.randrange(256) for _ in range(self.rng.randint(1, 4)))
             data = junk + data if protected else data + junk

@@ -187,8 +187,8 @@ games_per_minute = 20.0
 bills_per_hour = 600.0
 door_openings_per_hour = 200.0
 [faults]
-bit_flip = 0.08
-drop_byte = 0.05
+bit_flip = 0.2
+drop_byte = 0.15
 late_reply = 0.05
 garbage = 0.05
 [[faults.timed]]
@@ -210,13 +210,17 @@ kind = "fifo_overflow"
 def test_every_fault_kind_is_observable_and_nothing_acknowledged_is_lost(start: object) -> None:
     assert callable(start)
     sim: SimulatorProcess = start("--machines", "1", scenario=HOSTILE)
-    host = Host.open(sim.port(), [1], SessionConfig(offline_after_silence=3.0))
+    # frequent meter sweeps: many CRC-protected replies for the faults to hit
+    config = SessionConfig(offline_after_silence=3.0, meter_interval=2.0)
+    host = Host.open(sim.port(), [1], config)
     try:
         host.run(36.0)
     finally:
         host.close()
     sim.stop()
-    kinds = {e.fault.kind.value for e in host.of_type(FaultReceived) if isinstance(e, FaultReceived)}
+    kinds = {
+        e.fault.kind.value for e in host.of_type(FaultReceived) if isinstance(e, FaultReceived)
+    }
     assert {"bad_crc", "truncated", "garbage"} <= kinds
     stats = host.session.stats(1)
     assert stats.timeouts > 0  # late replies and the silence
