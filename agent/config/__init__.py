@@ -1,0 +1,54 @@
+"""The agent's configuration: one TOML file, checked completely at start.
+
+Job: turn a file into a frozen, fully defaulted ``AgentConfig`` or fail with
+a ``ConfigError`` that lists every problem as ``FILE: key.path: reason``;
+the process then exits with ``EX_CONFIG`` (78). docs/configuration.md
+documents every key.
+
+Modules, in the order a file goes through them::
+
+    load.py       load_config / parse_config: read, TOML, secrets, schema
+    secret.py     { env = "NAME" } / { file = "/path" } -> Secret
+    schema.py     the pydantic models, one per section (frozen, strict,
+                  unknown keys forbidden)
+    endpoints.py  serial ports and listen addresses, pure syntax checks
+    checks.py     checks across keys (duplicates, SAS address range, TLS pair)
+    errors.py     ConfigError, Problem, EX_CONFIG
+    toml_out.py   dump_toml: back to TOML (secrets stay references)
+    demo.py       config_for_demo: a valid config for ``floor-agent demo``
+"""
+
+from .demo import config_for_demo
+from .errors import EX_CONFIG, ConfigError, Problem
+from .load import load_config, parse_config
+from .schema import (
+    AgentConfig,
+    AgentSettings,
+    Http,
+    Line,
+    Logging,
+    Machine,
+    Store,
+    Upstream,
+)
+from .secret import Secret
+from .toml_out import dump_toml
+
+__all__ = [
+    "EX_CONFIG",
+    "AgentConfig",
+    "AgentSettings",
+    "ConfigError",
+    "Http",
+    "Line",
+    "Logging",
+    "Machine",
+    "Problem",
+    "Secret",
+    "Store",
+    "Upstream",
+    "config_for_demo",
+    "dump_toml",
+    "load_config",
+    "parse_config",
+]

@@ -1,0 +1,200 @@
+"""The configuration schema: one frozen pydantic model per TOML section.
+
+Rules: every model forbids unknown keys, is frozen and strict (TOML types
+are not coerced: ``"200"`` is not an integer; only an integer is accepted
+for a float). Key names are stable; docs/configuration.md documents each
+one and a test checks that it does. Defaults that depend on other keys
+(``baud`` on ``protocol``, ``wakeup`` on ``port``) are filled in before
+validation, so a loaded config always holds concrete values. Checks that
+span several keys live in ``checks.py`` and run last.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
+
+from .checks import cross_check
+from .endpoints import check_listen, check_port, is_url
+from .errors import ConfigError
+from .secret import unwrap
+
+SAS_BAUD = 19200
+GAPI_BAUD = 115200
+DEFAULT_DATA_DIR = Path("/var/lib/floor-agent")
+STORE_FILE = "events.sqlite"
+
+_NAME = re.compile(r"[A-Za-z0-9._-]+")
+_MACHINE_ID = re.compile(r"[A-Za-z0-9_-]+")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+def _name(value: str) -> str:
+    if not _NAME.fullmatch(value):
+        raise ValueError(f"use only letters, digits, '.', '_' and '-', got {value!r}")
+    return value
+
+
+def _machine_id(value: str) -> str:
+    if not _MACHINE_ID.fullmatch(value) or len(value) > 64:
+        raise ValueError(
+            f"use 1-64 letters, digits, '_' and '-' (no '.': the id is the last "
+            f"word of AMQP routing keys), got {value!r}"
+        )
+    return value
+
+
+def _currency(value: str) -> str:
+    if not _CURRENCY.fullmatch(value):
+        raise ValueError(f"expected an ISO 4217 code such as 'USD', got {value!r}")
+    return value
+
+
+def _path(value: object) -> object:
+    value = unwrap(value)
+    if isinstance(value, str):
+        if not value:
+            raise ValueError("a path cannot be empty")
+        return Path(value)
+    return value
+
+
+def _only_full(value: object) -> object:
+    if value != "full":
+        raise ValueError(
+            "only 'full' is allowed: an event must be on disk (synchronous=FULL) before its "
+            "machine is acknowledged, and a lighter mode can lose acknowledged events on a "
+            "power cut"
+        )
+    return value
+
+
+def _at_least_one(what: str) -> Any:
+    def check(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        if not items:
+            raise ValueError(f"at least one {what} is required")
+        return items
+
+    return AfterValidator(check)
+
+
+Name = Annotated[str, AfterValidator(_name)]
+FsPath = Annotated[Path, BeforeValidator(_path)]
+Plain = Annotated[str, BeforeValidator(unwrap)]
+FreeTable = dict[str, Any]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, hide_input_in_errors=True)
+
+
+class AgentSettings(Section):
+    id: Name
+    data_dir: FsPath = DEFAULT_DATA_DIR
+    currency: Annotated[str, AfterValidator(_currency)] = "USD"
+
+
+class Machine(Section):
+    address: int = Field(ge=1, le=247)
+    id: Annotated[str, AfterValidator(_machine_id)]
+    denomination_cents: int | None = Field(default=None, ge=1)
+    model: str | None = None
+
+
+class Line(Section):
+    name: Name
+    port: Annotated[str, AfterValidator(check_port)]
+    protocol: Literal["sas", "gapi"]
+    baud: int = Field(gt=0, le=4_000_000)
+    poll_interval_ms: int = Field(default=200, ge=40, le=5000)
+    reply_timeout_ms: int = Field(default=100, ge=10, le=5000)
+    inter_byte_gap_ms: int = Field(default=20, ge=1, le=1000)
+    retries: int = Field(default=2, ge=0, le=5)
+    offline_after_failures: int = Field(default=30, ge=1)
+    offline_after_s: float = Field(default=5.0, allow_inf_nan=False, gt=0)
+    meter_interval_s: float = Field(default=60.0, allow_inf_nan=False, gt=0)
+    real_time_events: bool = False
+    wakeup: Literal["parity", "none"]
+    machines: Annotated[
+        tuple[Machine, ...], Field(strict=False), _at_least_one("[[lines.machines]]")
+    ]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            data.setdefault("baud", GAPI_BAUD if data.get("protocol") == "gapi" else SAS_BAUD)
+            url = isinstance(data.get("port"), str) and is_url(data["port"])
+            data.setdefault("wakeup", "none" if url else "parity")
+        return data
+
+
+class Store(Section):
+    path: FsPath | None = None
+    retention_days: int = Field(default=7, ge=0, le=3650)
+    max_size_mb: int = Field(default=1024, ge=1)
+    when_full: Literal["stop_acknowledging", "drop_delivered_first"] = "drop_delivered_first"
+    group_commit_ms: int = Field(default=2, ge=0, le=1000)
+    sync: Annotated[Literal["full"], BeforeValidator(_only_full)] = "full"
+
+
+class Upstream(Section):
+    amqp: FreeTable | None = None
+    wss: FreeTable | None = None
+    webhooks: FreeTable | None = None
+
+
+class Http(Section):
+    listen: Annotated[Plain, AfterValidator(check_listen)] = "127.0.0.1:8080"
+    tls_cert: FsPath | None = None
+    tls_key: FsPath | None = None
+    auth: FreeTable = Field(default_factory=dict)
+
+
+class Logging(Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["text", "json"] = "text"
+    journal: bool = False
+
+
+class AgentConfig(Section):
+    """A whole, checked configuration file."""
+
+    agent: AgentSettings
+    lines: Annotated[tuple[Line, ...], Field(strict=False), _at_least_one("[[lines]]")]
+    store: Store = Store()
+    upstream: Upstream = Upstream()
+    http: Http = Http()
+    logging: Logging = Logging()
+
+    @property
+    def store_path(self) -> Path:
+        """The SQLite file: ``store.path``, relative to ``agent.data_dir`` unless absolute."""
+        return self.agent.data_dir / (self.store.path or STORE_FILE)
+
+    def machines(self) -> Iterator[tuple[Line, Machine]]:
+        """Every machine with its line, in file order."""
+        for line in self.lines:
+            for machine in line.machines:
+                yield line, machine
+
+    @model_validator(mode="after")
+    def _cross_check(self, info: ValidationInfo) -> Self:
+        problems = cross_check(self)
+        if problems:
+            source = (info.context or {}).get("source", "<config>")
+            raise ConfigError(source, problems)
+        return self
