@@ -16,6 +16,9 @@ from simulator.cli import add_parser as add_simulate
 from simulator.ledger_cli import add_commands as add_ledger
 
 from . import __version__
+from .config_cli import add_parser as add_config
+from .demo import add_parser as add_demo
+from .run_cli import add_parsers as add_run
 from .sas_decode import add_parser as add_sas_decode
 
 
@@ -26,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"floor-agent {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_run(commands)
+    add_demo(commands)
+    add_config(commands)
     add_sas_decode(commands)
     add_simulate(commands)
     ledger = commands.add_parser("ledger", help="check a simulator ledger against upstream events")

@@ -48,15 +48,19 @@ class Channel(StrEnum):
 
 def to_utc_ms(value: datetime, name: str = "timestamp") -> datetime:
     """``value`` in UTC, truncated to whole milliseconds; naive datetimes are a bug."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got naive {value!r}")
-    utc = value.astimezone(UTC)
-    return utc.replace(microsecond=utc.microsecond - utc.microsecond % 1000)
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"{name} must be timezone-aware, got naive {value!r}")
+        value = value.astimezone(UTC)
+    extra = value.microsecond % 1000
+    return value.replace(microsecond=value.microsecond - extra) if extra else value
 
 
 def format_time(value: datetime) -> str:
     """ISO 8601 UTC with milliseconds and ``Z``: ``2026-11-22T10:15:03.120Z``."""
-    return to_utc_ms(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if value.tzinfo is not UTC:  # an Event's times are UTC already: the common case
+        value = to_utc_ms(value)
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def parse_time(text: str) -> datetime:

@@ -1,0 +1,116 @@
+"""``floor-agent demo``: simulated machines and the agent polling them, in one process.
+
+With no arguments: four machines of the ``busy_friday`` scenario, each on its
+own pty, a configuration generated for them, the store in a temporary data
+dir, and a live one-line summary every second until Ctrl-C. Later parts of
+the product (status page, AMQP when a broker is reachable) join here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from simulator.cli import scenario_from
+from simulator.runner import Simulator, SimulatorOptions
+from simulator.scenario import ScenarioError
+
+from .config import config_for_demo, dump_toml
+from .service import Agent, serve
+
+SUMMARY_SECONDS = 1.0
+
+
+def add_parser(commands: Any) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="simulator + agent on a temporary floor",
+        description="Run simulated machines and the agent polling them, with a live summary.",
+    )
+    demo.add_argument("--machines", type=int, default=4)
+    demo.add_argument("--scenario", default="busy_friday", help="a built-in name or a TOML file")
+    demo.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
+    demo.add_argument("--dir", type=Path, help="keep the data here instead of a temporary dir")
+    demo.set_defaults(run=demo_command)
+
+
+def summary(agent: Agent) -> str:
+    online = stored = polls = faults = 0
+    machines = 0
+    for poller in agent.pollers:
+        for stats in poller.stats().values():
+            machines += 1
+            online += stats.online
+            polls += stats.polls
+            faults += stats.faults + stats.timeouts
+    stored = agent.store.last_seq()
+    depth = agent.store.depth().count
+    return (
+        f"online {online}/{machines}  events stored {stored}  buffer {depth}  "
+        f"polls {polls}  faults {faults}"
+    )
+
+
+async def run_demo(
+    machines: int, scenario: str, seconds: float | None, directory: Path | None
+) -> int:
+    with contextlib.ExitStack() as stack:
+        base = directory or Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix="floor-demo-"))
+        )
+        simulator = Simulator(
+            SimulatorOptions(
+                machines=machines,
+                directory=base / "ports",
+                scenario=scenario_from(scenario),
+                ledger=base / "ledger.jsonl",
+            )
+        )
+        simulator.scenario.check_machines(simulator.ids)
+        await simulator.start()
+        ports = [
+            (link.port, [(egm.address, egm.machine_id) for egm in link.line.egms])
+            for link in simulator.links
+        ]
+        config = config_for_demo(ports, base / "data")
+        (base / "floor-agent.toml").write_text(dump_toml(config))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        if seconds is not None:
+            loop.call_later(seconds, stop.set)
+        print(f"floor-agent demo: {machines} simulated machines, data in {base}", flush=True)
+        print(f"  config {base / 'floor-agent.toml'}, ledger {base / 'ledger.jsonl'}", flush=True)
+        agents: list[Agent] = []
+
+        async def report() -> None:
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), SUMMARY_SECONDS)
+                if agents:
+                    print("\r" + summary(agents[0]), end="", flush=True)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(simulator.run(stop))
+                group.create_task(serve(config, stop, on_ready=agents.append))
+                group.create_task(report())
+        finally:
+            simulator.close()
+        print(f"\nstopped; the events are in {config.store_path}", flush=True)
+    return 0
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(run_demo(args.machines, args.scenario, args.seconds, args.dir))
+    except (ScenarioError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,140 @@
+"""Wiring: the store, one poller per line and the maintenance task, in one TaskGroup.
+
+``serve(config, stop)`` runs until ``stop`` is set, then cancels every task
+and closes the store (pending appends are committed first). A task that
+fails brings the whole group down with its exception, so the process exits
+non-zero and systemd restarts it (ARCHITECTURE.md rule 7); a broken line or
+upstream is not such a failure - pollers retry those themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from protocols.sas.session_types import SessionConfig
+
+from .config import AgentConfig, ConfigError, Line, Problem
+from .poller import LineSpec, Poller
+from .store import Store, StoreOptions, WhenFull
+from .store.reader import Reader
+
+MAINTENANCE_SECONDS = 60.0
+
+
+@dataclass(slots=True)
+class Agent:
+    """What a running agent exposes to the demo, the tests and (later) the HTTP side."""
+
+    config: AgentConfig
+    store: Store
+    pollers: list[Poller]
+
+
+def session_config(line: Line) -> SessionConfig:
+    return SessionConfig(
+        poll_interval=line.poll_interval_ms / 1000,
+        reply_timeout=line.reply_timeout_ms / 1000,
+        inter_byte_gap=line.inter_byte_gap_ms / 1000,
+        retries=line.retries,
+        offline_after_failures=line.offline_after_failures,
+        offline_after_silence=line.offline_after_s,
+        meter_interval=line.meter_interval_s,
+        real_time_events=line.real_time_events,
+    )
+
+
+def line_spec(line: Line, config: AgentConfig) -> LineSpec:
+    return LineSpec(
+        name=line.name,
+        port=line.port,
+        baud=line.baud,
+        wakeup=line.wakeup == "parity",
+        machines=[(m.address, m.id, m.denomination_cents) for m in line.machines],
+        session=session_config(line),
+        currency=config.agent.currency,
+    )
+
+
+def check_supported(config: AgentConfig, source: str) -> None:
+    """Refuse, as a configuration error, what this build cannot run yet."""
+    problems = [
+        Problem(key=f"lines[{n}].protocol", reason="GAPI lines are not supported by this build yet")
+        for n, line in enumerate(config.lines)
+        if line.protocol != "sas"
+    ]
+    if problems:
+        raise ConfigError(source, problems)
+
+
+def store_options(config: AgentConfig) -> StoreOptions:
+    store = config.store
+    return StoreOptions(
+        group_commit_ms=store.group_commit_ms,
+        retention_days=store.retention_days,
+        max_size_mb=store.max_size_mb,
+        when_full=WhenFull(store.when_full),
+    )
+
+
+LOOK_BACK_ROWS = 64
+
+
+def last_reported(path: Path, machines: list[str]) -> dict[str, int]:
+    """The code of the last machine report stored for each machine (for ``possible_duplicate``)."""
+    reader = Reader(path, busy_timeout_ms=5000, keep=0)
+    found: dict[str, int] = {}
+    try:
+        with reader.connection() as conn:
+            for machine in machines:
+                rows = conn.execute(
+                    "SELECT envelope FROM events WHERE machine = ? ORDER BY seq DESC LIMIT ?",
+                    (machine, LOOK_BACK_ROWS),
+                )
+                for (envelope,) in rows:
+                    raw = json.loads(envelope).get("raw") or {}
+                    if isinstance(raw.get("code"), int) and "longpoll" not in raw:
+                        found[machine] = raw["code"]
+                        break
+    finally:
+        reader.close()
+    return found
+
+
+async def maintain(store: Store, period: float = MAINTENANCE_SECONDS) -> None:
+    while True:
+        await store.maintain(datetime.now(UTC))
+        await asyncio.sleep(period)
+
+
+async def serve(
+    config: AgentConfig,
+    stop: asyncio.Event,
+    *,
+    on_ready: Callable[[Agent], None] | None = None,
+    store: Store | None = None,
+) -> None:
+    """Run the agent until ``stop`` is set."""
+    config.store_path.parent.mkdir(parents=True, exist_ok=True)
+    if store is None:
+        store = await Store.open(config.store_path, config.agent.id, store_options(config))
+    try:
+        machines = [m.id for line in config.lines for m in line.machines]
+        last = await asyncio.to_thread(last_reported, store.path, machines)
+        pollers = [
+            Poller(line_spec(line, config), store, last_reported=last) for line in config.lines
+        ]
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(p.run(), name=f"line {p.spec.name}") for p in pollers]
+            tasks.append(group.create_task(maintain(store), name="store maintenance"))
+            if on_ready is not None:
+                on_ready(Agent(config=config, store=store, pollers=pollers))
+            await stop.wait()
+            for task in tasks:
+                task.cancel()
+    finally:
+        await store.close()

@@ -1,0 +1,79 @@
+"""What every transport offers the poller: write a frame, read until a deadline.
+
+Received bytes are buffered as they arrive (from a reader callback, a
+protocol or a thread) and ``read(deadline)`` returns them as soon as there
+are any, or ``b""`` when the deadline passes; the poller's loop stays a
+straight line. A port that fails (unplugged, closed by the peer) raises
+``TransportError`` from ``read`` or ``write``; the poller then reopens it
+with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from abc import ABC, abstractmethod
+
+from protocols.sas.frames import PollFrame
+
+
+class TransportError(Exception):
+    """The port failed; carries the port and the reason."""
+
+    def __init__(self, port: str, reason: str) -> None:
+        super().__init__(f"{port}: {reason}")
+        self.port = port
+        self.reason = reason
+
+
+class Transport(ABC):
+    """A serial line as seen by one poller."""
+
+    def __init__(self, port: str) -> None:
+        self.port = port
+        self._buffer = bytearray()
+        self._arrived = asyncio.Event()
+        self._failure: TransportError | None = None
+        self.bytes_in = 0
+        self.bytes_out = 0
+
+    @abstractmethod
+    async def open(self) -> None: ...
+
+    @abstractmethod
+    async def write(self, frame: PollFrame) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    def _received(self, data: bytes) -> None:
+        """Called by the I/O side (on the event loop) with each chunk."""
+        self.bytes_in += len(data)
+        self._buffer += data
+        self._arrived.set()
+
+    def _failed(self, reason: str) -> None:
+        if self._failure is None:
+            self._failure = TransportError(self.port, reason)
+        self._arrived.set()
+
+    def discard_input(self) -> bytes:
+        """Drop what was received but not read (returns it, for counting)."""
+        data = bytes(self._buffer)
+        self._buffer.clear()
+        self._arrived.clear()
+        return data
+
+    async def read(self, deadline: float) -> bytes:
+        """Bytes received so far, waiting until ``deadline`` (loop time) for some."""
+        if not self._buffer and self._failure is None:
+            timeout = deadline - asyncio.get_running_loop().time()
+            if timeout > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._arrived.wait(), timeout)
+        if self._buffer:
+            return self.discard_input()
+        if self._failure is not None:
+            raise self._failure
+        self._arrived.clear()
+        return b""

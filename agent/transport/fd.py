@@ -1,0 +1,115 @@
+"""Device paths and ptys: pyserial opens and configures, the event loop reads.
+
+pyserial knows termios, baud rates and parity, so it opens the port; but its
+``read`` waits in ``select()``, which fails once a descriptor number reaches
+1024 (ENVIRONMENT.md). Reads therefore go through ``loop.add_reader`` and
+``os.read`` on the port's descriptor, and writes through ``os.write``.
+
+The SAS wake-up bit is sent as parity (reference §1.3): mark parity for the
+first byte, drain, space parity for the rest, in one write; the receive side
+stays on space parity. ``tcdrain`` waits for the UART, so that sequence runs
+in a worker thread; ports without wake-up (``wakeup="none"``, ptys) write
+directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from typing import Any
+
+import serial
+
+from protocols.sas.frames import PollFrame
+
+from .base import Transport, TransportError
+
+
+class FdTransport(Transport):
+    def __init__(self, port: str, *, baud: int, wakeup: bool, serial_factory: Any = None) -> None:
+        super().__init__(port)
+        self.baud = baud
+        self.wakeup = wakeup
+        self._factory = serial_factory or serial.Serial
+        self._serial: Any = None
+        self._fd = -1
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def open(self) -> None:
+        try:
+            parity = serial.PARITY_SPACE if self.wakeup else serial.PARITY_NONE
+            port = self._factory(
+                self.port, baudrate=self.baud, parity=parity, timeout=0, exclusive=True
+            )
+        except (OSError, ValueError, serial.SerialException) as exc:
+            raise self._error(f"cannot open: {exc}") from exc
+        self._serial = port
+        self._fd = port.fileno()
+        os.set_blocking(self._fd, False)
+        port.reset_input_buffer()
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(self._fd, self._readable)
+
+    def _error(self, reason: str) -> TransportError:
+        return TransportError(self.port, reason)
+
+    def _readable(self) -> None:
+        try:
+            data = os.read(self._fd, 4096)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self._stop_reading()
+            self._failed(f"read failed: {exc}")
+            return
+        if not data:
+            self._stop_reading()
+            self._failed("end of file: the port went away")
+            return
+        self._received(data)
+
+    def _stop_reading(self) -> None:
+        if self._loop is not None and self._fd >= 0:
+            with contextlib.suppress(Exception):
+                self._loop.remove_reader(self._fd)
+
+    async def write(self, frame: PollFrame) -> None:
+        if self._failure is not None:
+            raise self._failure
+        try:
+            if self.wakeup and frame.wakeup:
+                await asyncio.to_thread(write_with_wakeup, self._serial, frame.data)
+            else:
+                self._write_all(frame.data)
+        except OSError as exc:
+            self._failed(f"write failed: {exc}")
+            raise self._error(f"write failed: {exc}") from exc
+        self.bytes_out += len(frame.data)
+
+    def _write_all(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            try:
+                written = os.write(self._fd, view)
+            except BlockingIOError:
+                written = 0
+            view = view[written:]
+
+    async def close(self) -> None:
+        self._stop_reading()
+        if self._serial is not None:
+            with contextlib.suppress(Exception):
+                self._serial.close()
+        self._serial = None
+        self._fd = -1
+
+
+def write_with_wakeup(port: Any, data: bytes) -> None:
+    """First byte with mark parity, drain, then the rest with space parity in one write."""
+    port.parity = serial.PARITY_MARK
+    port.write(data[:1])
+    port.flush()  # tcdrain: the byte has left the shift register
+    port.parity = serial.PARITY_SPACE
+    if len(data) > 1:
+        port.write(data[1:])

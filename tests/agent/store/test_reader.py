@@ -1,0 +1,183 @@
+"""Reading: filters, paging, follow(), concurrent readers while writing (reader.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from agent.events.envelope import Channel, Event, StoredEvent
+from agent.store import Store, StoreClosed
+
+from .helpers import T0, event, open_store
+
+
+async def seed(store: Store) -> list[StoredEvent]:
+    events = [
+        event(0, machine="A", at=T0),
+        event(1, machine="B", name="doorOpened", channel=Channel.ENTRIES, at=T0),
+        event(2, machine="A", name="gameEnded", channel=Channel.GAME, at=T0 + timedelta(hours=1)),
+        event(3, machine="B", at=T0 + timedelta(hours=2)),
+        event(4, machine="A", at=T0 + timedelta(hours=3)),
+    ]
+    return await store.append(events)
+
+
+def test_filters_and_paging(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with await open_store(tmp_path / "e.sqlite") as store:
+            stored = await seed(store)
+
+            def ns(rows: list[StoredEvent]) -> list[int]:
+                return [r.event.data["n"] for r in rows]
+
+            assert store.read() == stored
+            assert ns(store.read(after_seq=2, limit=2)) == [2, 3]
+            assert ns(store.read(machine="A")) == [0, 2, 4]
+            assert ns(store.read(machine="A", after_seq=1)) == [2, 4]
+            assert ns(store.read(channel=Channel.CASH)) == [0, 3, 4]
+            assert ns(store.read(channel="entries")) == [1]
+            assert ns(store.read(event="gameEnded")) == [2]
+            assert ns(store.read(since=T0 + timedelta(hours=1))) == [2, 3, 4]
+            assert ns(store.read(until=T0 + timedelta(hours=2))) == [0, 1, 2]
+            assert ns(
+                store.read(since=T0 + timedelta(minutes=30), until=T0 + timedelta(hours=3))
+            ) == [2, 3]
+            assert store.read(machine="nobody") == []
+            for bad in (0, 10_001):
+                with pytest.raises(ValueError, match="limit"):
+                    store.read(limit=bad)
+
+    asyncio.run(scenario())
+
+
+def test_follow_wakes_on_commit_and_ends_on_close(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = await open_store(tmp_path / "e.sqlite")
+        await store.append([event(0), event(1)])
+        got: list[int] = []
+
+        async def tail() -> None:
+            async for ev in store.follow(1, page=2):
+                got.append(ev.seq)
+
+        task = asyncio.create_task(tail())
+        await asyncio.sleep(0.05)
+        assert got == [2]
+        await store.append([event(2), event(3), event(4)])
+        for _ in range(100):
+            if len(got) == 4:
+                break
+            await asyncio.sleep(0.01)
+        assert got == [2, 3, 4, 5]
+        await store.close()
+        await asyncio.wait_for(task, 1)
+
+    asyncio.run(scenario())
+
+
+def test_follow_with_a_filter_skips_what_it_has_examined(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with await open_store(tmp_path / "e.sqlite") as store:
+            got: list[str] = []
+
+            async def tail() -> None:
+                async for ev in store.follow(machine="B"):
+                    got.append(ev.event.event)
+                    if len(got) == 3:
+                        return
+
+            task = asyncio.create_task(tail())
+            await seed(store)  # two for B
+            await asyncio.sleep(0.02)
+            await store.append([event(9, machine="A")])
+            await asyncio.sleep(0.02)
+            await store.append([event(10, machine="B", name="doorClosed")])
+            await asyncio.wait_for(task, 1)
+            assert got == ["doorOpened", "billAccepted", "doorClosed"]
+
+    asyncio.run(scenario())
+
+
+def test_readers_see_committed_prefixes_while_the_writer_works(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with await open_store(tmp_path / "e.sqlite", read_connections=2) as store:
+            stop = asyncio.Event()
+
+            async def produce(line: int) -> None:
+                for n in range(25):
+                    await store.append([event(n, line=f"l{line}"), event(n, line=f"l{line}")])
+                stop.set()
+
+            async def consume() -> int:
+                reads = 0
+                while not stop.is_set():
+                    rows = await asyncio.to_thread(store.read, 0, 10_000)
+                    seqs = [r.seq for r in rows]
+                    assert seqs == list(range(1, len(seqs) + 1))  # no holes, no torn batch
+                    assert len(seqs) % 2 == 0
+                    reads += 1
+                return reads
+
+            results = await asyncio.gather(
+                *(produce(n) for n in range(8)), *(consume() for _ in range(3))
+            )
+            assert all(isinstance(r, int) and r > 0 for r in results[8:])
+            assert store.last_seq() == 8 * 25 * 2
+
+    asyncio.run(scenario())
+
+
+def test_reading_a_closed_store_raises(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = await open_store(tmp_path / "e.sqlite")
+        await store.close()
+        with pytest.raises(StoreClosed):
+            store.read()
+        assert not store.healthy
+        assert [ev async for ev in store.follow()] == []
+
+    asyncio.run(scenario())
+
+
+def test_store_properties(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with await open_store(tmp_path / "e.sqlite", max_size_mb=None) as store:
+            assert store.path == tmp_path / "e.sqlite"
+            assert store.agent_id == "floor-1"
+            assert store.options.max_bytes is None
+            assert store.healthy
+            assert store.last_error is None
+            assert store.last_error_at is None
+            assert store.depth().count == 0
+
+    asyncio.run(scenario())
+    with pytest.raises(ValueError, match="agent_id"):
+        asyncio.run(Store.open(tmp_path / "x.sqlite", ""))
+
+
+def test_last_reported_is_the_last_exception_code_per_machine(tmp_path: Path) -> None:
+    def coded(machine: str, code: int | None, **raw: object) -> Event:
+        base = event(machine=machine)
+        extra = {} if code is None else {"code": code}
+        return replace(base, raw={"protocol": "sas", **extra, **raw})
+
+    async def scenario() -> dict[str, int]:
+        async with await open_store(tmp_path / "e.sqlite") as store:
+            assert store.last_reported() == {}
+            await store.append(
+                [
+                    coded("A", 0x11),
+                    coded("B", 0x4F),
+                    coded("A", 0x12),
+                    coded("A", None),  # e.g. offline: no code
+                    coded("A", 0x1A, longpoll="01 1A ..."),  # an answer to a long poll
+                    coded("C", None),
+                ]
+            )
+            return await asyncio.to_thread(store.last_reported)
+
+    assert asyncio.run(scenario()) == {"A": 0x12, "B": 0x4F}
