@@ -10,18 +10,15 @@ upstream is not such a failure - pollers retry those themselves.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from protocols.sas.session_types import SessionConfig
 
 from .config import AgentConfig, ConfigError, Line, Problem
 from .poller import LineSpec, Poller
 from .store import Store, StoreOptions, WhenFull
-from .store.reader import Reader
 
 MAINTENANCE_SECONDS = 60.0
 
@@ -81,30 +78,6 @@ def store_options(config: AgentConfig) -> StoreOptions:
     )
 
 
-LOOK_BACK_ROWS = 64
-
-
-def last_reported(path: Path, machines: list[str]) -> dict[str, int]:
-    """The code of the last machine report stored for each machine (for ``possible_duplicate``)."""
-    reader = Reader(path, busy_timeout_ms=5000, keep=0)
-    found: dict[str, int] = {}
-    try:
-        with reader.connection() as conn:
-            for machine in machines:
-                rows = conn.execute(
-                    "SELECT envelope FROM events WHERE machine = ? ORDER BY seq DESC LIMIT ?",
-                    (machine, LOOK_BACK_ROWS),
-                )
-                for (envelope,) in rows:
-                    raw = json.loads(envelope).get("raw") or {}
-                    if isinstance(raw.get("code"), int) and "longpoll" not in raw:
-                        found[machine] = raw["code"]
-                        break
-    finally:
-        reader.close()
-    return found
-
-
 async def maintain(store: Store, period: float = MAINTENANCE_SECONDS) -> None:
     while True:
         await store.maintain(datetime.now(UTC))
@@ -123,8 +96,7 @@ async def serve(
     if store is None:
         store = await Store.open(config.store_path, config.agent.id, store_options(config))
     try:
-        machines = [m.id for line in config.lines for m in line.machines]
-        last = await asyncio.to_thread(last_reported, store.path, machines)
+        last = await asyncio.to_thread(store.last_reported)
         pollers = [
             Poller(line_spec(line, config), store, last_reported=last) for line in config.lines
         ]

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from agent.events.envelope import Event, StoredEvent
+from agent.store import Store
 
 from .floor import compare_with_ledger, running, stored_envelopes
 
@@ -79,3 +85,72 @@ def test_hostile_line_loses_nothing_and_links_recover(tmp_path: Path) -> None:
     assert any(e["machine"] == "sim-002" for e in offline)  # the silence
     online_again = [e for e in events if e["event"] == "online" and e["machine"] == "sim-002"]
     assert len(online_again) >= 2
+
+
+QUIET = """
+[defaults]
+games_per_minute = 0.0
+bills_per_hour = 0.0
+door_openings_per_hour = 0.0
+tickets_per_hour = 0.0
+ticket_ins_per_hour = 0.0
+handpays_per_hour = 0.0
+player_cards_per_hour = 0.0
+tilts_per_hour = 0.0
+"""
+
+
+def test_machine_keeps_its_exception_while_the_store_commit_is_held(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store_path = tmp_path / "data" / "events.sqlite"
+        store_path.parent.mkdir(parents=True)
+        store = await Store.open(store_path, "demo")
+        real_append = store.append
+        release = asyncio.Event()
+        release.set()
+        held: list[int] = []
+
+        async def append(events: Sequence[Event]) -> list[StoredEvent]:
+            if not release.is_set():
+                held.append(len(events))
+                await release.wait()
+            return await real_append(events)
+
+        store.append = append  # type: ignore[method-assign]
+        async with running(tmp_path, 1, QUIET, store=store) as floor:
+            egm = floor.simulator.egms[0]
+            while not floor.agent.pollers[0].stats()["sim-001"].online:
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(4.0)  # identification and the baseline meters
+            release.clear()
+            egm.report(
+                egm.model.incident("door_open", floor.simulator.now(), door="slot"),
+                floor.simulator.now(),
+            )
+            await asyncio.sleep(5.0)  # longer than the keep-alive period
+            assert held, "the poller never tried to store the exception"
+            floor.simulator.ledger.flush()
+            records = ledger_records(tmp_path / "ledger.jsonl")
+            reported = [r for r in records if r.get("type") == "event" and r.get("code") == 0x11]
+            assert len(reported) == 1
+            acked = {r["seq"] for r in records if r.get("type") == "ack"}
+            assert reported[0]["seq"] not in acked  # never acknowledged while not durable
+            assert len(egm.queue) == 1  # the machine still holds it
+            release.set()
+            await asyncio.sleep(2.0)
+            floor.simulator.ledger.flush()
+            acked = {
+                r["seq"]
+                for r in ledger_records(tmp_path / "ledger.jsonl")
+                if r.get("type") == "ack"
+            }
+            assert reported[0]["seq"] in acked
+            assert len(egm.queue) == 0
+
+    asyncio.run(scenario())
+    report = compare_with_ledger(tmp_path / "ledger.jsonl", tmp_path / "data" / "events.sqlite")
+    assert report.ok, report.summary()
+
+
+def ledger_records(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

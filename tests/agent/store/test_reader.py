@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,14 +65,29 @@ def test_follow_wakes_on_commit_and_ends_on_close(tmp_path: Path) -> None:
             async for ev in store.follow(1, page=2):
                 got.append(ev.seq)
 
+        async def until(count: int) -> None:
+            for _ in range(500):
+                if len(got) >= count:
+                    return
+                await asyncio.sleep(0.01)
+
+        reads = 0
+        real_read = store.read
+
+        def counting_read(*args: Any, **kwargs: Any) -> list[StoredEvent]:
+            nonlocal reads
+            reads += 1
+            return real_read(*args, **kwargs)
+
+        store.read = counting_read  # type: ignore[method-assign]
         task = asyncio.create_task(tail())
-        await asyncio.sleep(0.05)
+        await until(1)
         assert got == [2]
+        idle = reads
+        await asyncio.sleep(0.1)
+        assert reads == idle  # asleep until a commit, not polling
         await store.append([event(2), event(3), event(4)])
-        for _ in range(100):
-            if len(got) == 4:
-                break
-            await asyncio.sleep(0.01)
+        await until(4)
         assert got == [2, 3, 4, 5]
         await store.close()
         await asyncio.wait_for(task, 1)
