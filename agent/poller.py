@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,7 @@ from .store import Store, StoreError
 from .transport import Transport, TransportError, open_transport
 
 BACKOFF_FIRST = 0.5
+log = logging.getLogger("agent.poller")
 BACKOFF_MAX = 30.0
 
 
@@ -119,6 +121,7 @@ class Poller:
                 await self._serve(transport)
             except TransportError as exc:
                 self.state.last_error = exc.reason
+                log.warning("line %s: %s; reopening", self.spec.name, exc)
             finally:
                 self.state.connected = False
                 with contextlib.suppress(Exception):
@@ -139,7 +142,7 @@ class Poller:
                 machine=info.id,
                 line=self.spec.name,
                 protocol="sas",
-                data={"reason": f"port lost: {self.state.last_error}"},
+                data={"reason": f"port lost: {self.spec.port}: {self.state.last_error}"},
                 raw={"protocol": "sas"},
             )
             for address, info in self._machines.items()
@@ -198,6 +201,10 @@ class Poller:
                 await self.store.append(self._pending)
                 self._pending = []
         except StoreError as exc:
+            if self.state.store_waits == 0 or self.state.store_waits % 100 == 0:
+                log.warning(
+                    "line %s: cannot store events (%s); machines keep them", self.spec.name, exc
+                )
             self.state.last_error = f"store: {exc}"
             self.state.store_waits += 1
             return False

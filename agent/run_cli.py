@@ -22,6 +22,7 @@ from typing import Any
 
 from .config import EX_CONFIG, AgentConfig, ConfigError, load_config
 from .events.envelope import StoredEvent, parse_time
+from .logs import configure as configure_logging
 from .service import check_supported, serve
 from .store.reader import Reader
 
@@ -68,6 +69,8 @@ def run_command(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EX_CONFIG
+
+    configure_logging(config.logging)
 
     async def main() -> None:
         stop = asyncio.Event()

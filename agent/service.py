@@ -10,17 +10,21 @@ upstream is not such a failure - pollers retry those themselves.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from protocols.sas.session_types import SessionConfig
+from simulator.runner import raise_file_limit
 
 from .config import AgentConfig, ConfigError, Line, Problem
 from .poller import LineSpec, Poller
 from .store import Store, StoreOptions, WhenFull
 
 MAINTENANCE_SECONDS = 60.0
+FILES_PER_LINE = 6
+log = logging.getLogger("agent")
 
 
 @dataclass(slots=True)
@@ -93,6 +97,15 @@ async def serve(
 ) -> None:
     """Run the agent until ``stop`` is set."""
     config.store_path.parent.mkdir(parents=True, exist_ok=True)
+    # each pyserial port holds its descriptor and two pipes; ENVIRONMENT.md
+    raise_file_limit(FILES_PER_LINE * len(config.lines) + 256)
+    log.info(
+        "floor-agent %s starting: %d lines, %d machines, store %s",
+        config.agent.id,
+        len(config.lines),
+        sum(len(line.machines) for line in config.lines),
+        config.store_path,
+    )
     if store is None:
         store = await Store.open(config.store_path, config.agent.id, store_options(config))
     try:
@@ -110,3 +123,4 @@ async def serve(
                 task.cancel()
     finally:
         await store.close()
+        log.info("floor-agent %s stopped", config.agent.id)

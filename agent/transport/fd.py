@@ -9,14 +9,18 @@ The SAS wake-up bit is sent as parity (reference §1.3): mark parity for the
 first byte, drain, space parity for the rest, in one write; the receive side
 stays on space parity. ``tcdrain`` waits for the UART, so that sequence runs
 in a worker thread; ports without wake-up (``wakeup="none"``, ptys) write
-directly.
+directly. The port is opened with ``write_timeout=0``: pyserial's blocking
+``write`` waits in ``select()`` after every chunk, which fails (ValueError)
+for descriptors of 1024 and above.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
+import termios
 from typing import Any
 
 import serial
@@ -40,9 +44,14 @@ class FdTransport(Transport):
         try:
             parity = serial.PARITY_SPACE if self.wakeup else serial.PARITY_NONE
             port = self._factory(
-                self.port, baudrate=self.baud, parity=parity, timeout=0, exclusive=True
+                self.port,
+                baudrate=self.baud,
+                parity=parity,
+                timeout=0,
+                write_timeout=0,
+                exclusive=True,
             )
-        except (OSError, ValueError, serial.SerialException) as exc:
+        except (OSError, ValueError, termios.error, serial.SerialException) as exc:
             raise self._error(f"cannot open: {exc}") from exc
         self._serial = port
         self._fd = port.fileno()
@@ -82,19 +91,15 @@ class FdTransport(Transport):
                 await asyncio.to_thread(write_with_wakeup, self._serial, frame.data)
             else:
                 self._write_all(frame.data)
-        except OSError as exc:
+        except (OSError, termios.error) as exc:  # tcdrain / tcsetattr raise termios.error
             self._failed(f"write failed: {exc}")
             raise self._error(f"write failed: {exc}") from exc
         self.bytes_out += len(frame.data)
 
     def _write_all(self, data: bytes) -> None:
         view = memoryview(data)
-        while view:
-            try:
-                written = os.write(self._fd, view)
-            except BlockingIOError:
-                written = 0
-            view = view[written:]
+        while view:  # BlockingIOError (nobody drains the line) fails the port
+            view = view[os.write(self._fd, view) :]
 
     async def close(self) -> None:
         self._stop_reading()
@@ -111,5 +116,5 @@ def write_with_wakeup(port: Any, data: bytes) -> None:
     port.write(data[:1])
     port.flush()  # tcdrain: the byte has left the shift register
     port.parity = serial.PARITY_SPACE
-    if len(data) > 1:
-        port.write(data[1:])
+    if len(data) > 1 and port.write(data[1:]) != len(data) - 1:
+        raise OSError(errno.EIO, "short write: the rest of the frame did not fit")

@@ -25,10 +25,14 @@ from .base import Transport, TransportError
 class SocketTransport(Transport):
     def __init__(self, port: str) -> None:
         super().__init__(port)
-        parts = urlsplit(port)
-        if parts.hostname is None or parts.port is None:
+        try:
+            parts = urlsplit(port)
+            host, number = parts.hostname, parts.port
+        except ValueError:  # a port that is not a number, a broken [IPv6] host
+            host = number = None
+        if host is None or number is None:
             raise TransportError(port, "expected socket://host:port")
-        self._host, self._port = parts.hostname, parts.port
+        self._host, self._port = host, number
         self._transport: asyncio.Transport | None = None
 
     async def open(self) -> None:
@@ -94,7 +98,11 @@ class Rfc2217Transport(Transport):
     def _reader(self, loop: asyncio.AbstractEventLoop) -> None:
         while not self._stop.is_set():
             try:
-                data = self._serial.read(4096)
+                # read(n) waits out its whole timeout unless n bytes come: wait for one
+                # byte only, then take what is already there
+                data = self._serial.read(1)
+                if data:
+                    data += self._serial.read(self._serial.in_waiting)
             except (OSError, serial.SerialException) as exc:
                 loop.call_soon_threadsafe(self._failed, f"read failed: {exc}")
                 return

@@ -19,12 +19,8 @@ on the wire lives in this file (what each poll is for lives in
    the line sends nothing that would acknowledge it until
    ``confirm_durable(gate)``. Only the identical poll (an implied NACK) may
    go out meanwhile, as a keep-alive.
-5. Priority servicing: an exception that needs a long poll (51 -> 1B ...)
-   gets it right after the gate opens; 3C/A2 re-identify; 7A/3A/31-35 flag
-   a meter rebase; 70 and 17 re-read the meters.
-6. A machine is up on its first valid reply (then it is identified and its
-   meters read), down after ``offline_after_failures`` failed polls or
-   ``offline_after_silence`` seconds without a valid reply.
+5. Retries come before the link-down decision; link state, identification
+   and exception servicing are per machine (``session_machine``).
 """
 
 from __future__ import annotations
@@ -53,7 +49,6 @@ from .requests import LongPollRequest, general_poll, sync_poll
 from .session_machine import Link, MachineState
 from .session_plan import Job, Purpose, implies_nack
 from .session_types import (
-    CommandCompleted,
     FaultReceived,
     LinkDown,
     LinkUp,
@@ -106,8 +101,7 @@ class SasHostSession:
         self._deframer = ReplyDeframer(shapes)
         self._exchange: _Exchange | None = None
         self._retry: _Exchange | None = None
-        self._last_sent: PollFrame | None = None
-        self._previous: _Exchange | None = None
+        self._previous: _Exchange | None = None  # the last exchange sent
         self._needs_sync = True
         self._gate: _Gate | None = None
         self._gate_tokens = 0
@@ -133,10 +127,10 @@ class SasHostSession:
             return self._send_sync(now)
         machine = self._due_machine(now)
         if machine is None:
-            return None
+            return self._early_sync(now)
         job = machine.next_job(now, self.config)
         frame = job.request.encode() if job else general_poll(machine.address)
-        if self._last_sent is not None and implies_nack(self._last_sent, frame):
+        if self._previous is not None and implies_nack(self._previous.frame, frame):
             return self._send_sync(now)
         if job is not None:
             machine.take(job)
@@ -193,17 +187,11 @@ class SasHostSession:
 
     def submit(self, address: int, request: LongPollRequest, tag: str) -> None:
         """Queue a command (enable, disable, handpay reset, set time ...) for a machine."""
-        machine = self._machine(address)
         if request.address != address:
             raise LocalProtocolError("the request is addressed to another machine")
-        if machine.link is not Link.UP:
-            self._emit(
-                CommandCompleted(
-                    address=address, tag=tag, request=request, ok=False, reason="machine offline"
-                )
-            )
-            return
-        machine.jobs.append(Job(request=request, purpose=Purpose.COMMAND, tag=tag))
+        refused = self._machine(address).submit(request, tag)
+        if refused is not None:
+            self._emit(refused)
 
     def request_meters(self, address: int, reason: str = "request") -> None:
         """Read the machine's meters as soon as the line allows."""
@@ -231,10 +219,23 @@ class SasHostSession:
         due = [m for m in self._machines.values() if m.next_poll_at <= now]
         return min(due, key=lambda m: m.next_poll_at) if due else None
 
+    def _early_sync(self, now: float) -> PollFrame | None:
+        """While waiting, send the sync poll the next poll will need anyway (rule 3).
+
+        It acknowledges the last reply at once instead of when the next poll is
+        due, so that poll goes out on time.
+        """
+        if self._previous is None or self._previous.machine is None:  # nothing, or a sync poll
+            return None
+        last = self._previous.frame
+        upcoming = min(self._machines.values(), key=lambda m: m.next_poll_at)
+        job = upcoming.next_job(now, self.config)
+        frame = job.request.encode() if job else general_poll(upcoming.address)
+        return self._send_sync(now) if implies_nack(last, frame) else None
+
     def _send(self, exchange: _Exchange, now: float) -> PollFrame:
         self._garbage(self._deframer.expect(exchange.expectation), exchange.machine)
         self._exchange = self._previous = exchange
-        self._last_sent = exchange.frame
         machine = exchange.machine
         if machine is not None and not exchange.keepalive:
             machine.sent(now, general=exchange.job is None, config=self.config)

@@ -25,6 +25,7 @@ from .messages import (
     RteEvent,
     VersionSerial,
 )
+from .requests import LongPollRequest
 from .session_plan import (
     METER_REREAD_CODES,
     REBASE_CODES,
@@ -131,6 +132,15 @@ class MachineState:
         else:
             self.jobs.appendleft(job)
 
+    def submit(self, request: LongPollRequest, tag: str) -> CommandCompleted | None:
+        """Queue a command; returns its failure at once when the machine is not up."""
+        if self.link is not Link.UP:
+            return CommandCompleted(
+                address=self.address, tag=tag, request=request, ok=False, reason="machine offline"
+            )
+        self.jobs.append(Job(request=request, purpose=Purpose.COMMAND, tag=tag))
+        return None
+
     def schedule_meters(self, at: float, reason: str) -> None:
         self.meter_reason = reason
         if self.next_meter_at is None or at < self.next_meter_at:
@@ -159,7 +169,11 @@ class MachineState:
     # --- what happened on the wire ------------------------------------------------
 
     def sent(self, now: float, *, general: bool, config: SessionConfig) -> None:
-        self.stats.polls += 1
+        stats = self.stats
+        stats.polls += 1
+        if stats.last_poll_at is not None and self.link is Link.UP:
+            stats.recent_intervals.append(now - stats.last_poll_at)
+        stats.last_poll_at = now
         self.last_was_general = general
         up = self.link is Link.UP
         self.next_poll_at = now + (config.poll_interval if up else config.offline_probe_interval)

@@ -9,6 +9,7 @@ before the line moves on.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -71,6 +72,9 @@ class MachineProfile:
         return None if self.configuration is None else self.configuration.denomination_cents
 
 
+RECENT_INTERVALS = 256
+
+
 @dataclass(slots=True, kw_only=True)
 class MachineStats:
     """Counters of one machine, for the status page and metrics."""
@@ -87,8 +91,11 @@ class MachineStats:
     failed_polls: int = 0
     exceptions: int = 0
     last_reply_at: float | None = None
+    last_poll_at: float | None = None
     consecutive_failures: int = 0
     fault_counts: dict[str, int] = field(default_factory=dict)
+    recent_intervals: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_INTERVALS))
+    """Seconds between consecutive polls to this machine, the most recent last."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -651,3 +651,12 @@ def test_keepalive_that_gets_no_reply_keeps_the_gate() -> None:
     line.session.confirm_durable(line.session.gate)
     line.run(1.0)
     assert egm.reported == [0x11]
+
+
+def test_poll_intervals_are_recorded_per_machine() -> None:
+    line = Line([FakeEgm(address=1)], SessionConfig(poll_interval=0.2))
+    identified(line)
+    stats = line.session.stats(1)
+    assert stats.last_poll_at is not None
+    assert len(stats.recent_intervals) > 5
+    assert min(stats.recent_intervals) >= 0.2 - 1e-9
