@@ -131,6 +131,10 @@ class Poller:
             backoff = min(backoff * 2, BACKOFF_MAX)
             self.state.reopen_count += 1
             await asyncio.sleep(delay)
+            # A new session starts with a sync poll, an implied ACK: what the machines
+            # reported must be durable before anything goes on the wire again.
+            while self._pending and not await self._flush_pending():
+                await asyncio.sleep(BACKOFF_FIRST)
 
     async def _port_lost(self) -> None:
         """Every machine that was online is offline now; the session starts over."""

@@ -66,11 +66,13 @@ class Transport(ABC):
 
     async def read(self, deadline: float) -> bytes:
         """Bytes received so far, waiting until ``deadline`` (loop time) for some."""
-        if not self._buffer and self._failure is None:
-            timeout = deadline - asyncio.get_running_loop().time()
-            if timeout > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._arrived.wait(), timeout)
+        waiting = not self._buffer and self._failure is None
+        if waiting and deadline > asyncio.get_running_loop().time():
+            # not wait_for: on Python 3.11 it swallows a cancellation that comes in
+            # the same loop pass as the data, and the poller would never stop
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout_at(deadline):
+                    await self._arrived.wait()
         if self._buffer:
             return self.discard_input()
         if self._failure is not None:

@@ -1,4 +1,4 @@
-"""Stand-ins for a pyserial port: a recorder, and one backed by a socket pair."""
+"""Stand-ins for a pyserial port (a recorder, one backed by a socket pair); a free TCP port."""
 
 from __future__ import annotations
 
@@ -61,3 +61,10 @@ class SocketSerial(RecordingSerial):
         self.closed = True
         self.ours.close()
         self.peer.close()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

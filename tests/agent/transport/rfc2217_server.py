@@ -90,7 +90,8 @@ class Rfc2217Server:
         device = PtyDevice(self.device, timeout=0.01)
         try:
             connection = _Connection(client)
-            manager = PortManager(device, connection)
+            # the stubs type both arguments as the RFC 2217 *client* class
+            manager = PortManager(device, connection)  # type: ignore[arg-type]
             self._start(self._pump, "rfc2217 device->net", device, manager, connection, done)
             while not self._closed.is_set():
                 try:

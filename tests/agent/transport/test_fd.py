@@ -20,7 +20,7 @@ from protocols.sas.crc import with_crc
 from protocols.sas.frames import PollFrame
 from protocols.sas.requests import general_poll, read
 
-from .fakes import RecordingSerial, SocketSerial
+from .fakes import SocketSerial
 from .ptys import Pty, pty_pair, read_master, wait_for
 
 LONG_POLL = with_crc(bytes([0x01, 0x2F, 0x04, 0x00, 0x00, 0x0C, 0x1B]))
@@ -310,9 +310,13 @@ def test_a_line_nobody_drains_fails_the_write_instead_of_spinning(pty: Pty) -> N
         await transport.open()
         try:
             frame = PollFrame(data=bytes(255), wakeup=False)
-            with pytest.raises(TransportError, match="write failed"):
+
+            async def fill() -> None:
                 for _ in range(10_000):
                     await transport.write(frame)
+
+            with pytest.raises(TransportError, match="write failed"):
+                await fill()
             assert 0 < transport.bytes_out < 10_000 * 255
         finally:
             await transport.close()
@@ -363,12 +367,12 @@ def test_termios_errors_become_transport_errors() -> None:
 
     async def scenario() -> None:
         refused = FdTransport("/dev/ttyS9", baud=19200, wakeup=True, serial_factory=refuse)
-        with pytest.raises(TransportError, match="cannot open.*Invalid argument"):
+        with pytest.raises(TransportError, match=r"cannot open.*Invalid argument"):
             await refused.open()
         transport = FdTransport("/dev/ttyS9", baud=19200, wakeup=True, serial_factory=flaky)
         await transport.open()
         try:
-            with pytest.raises(TransportError, match="write failed.*Input/output error"):
+            with pytest.raises(TransportError, match=r"write failed.*Input/output error"):
                 await transport.write(general_poll(1))
             with pytest.raises(TransportError):
                 await transport.read(asyncio.get_running_loop().time() + 10.0)
@@ -405,4 +409,3 @@ def test_a_read_error_fails_the_port() -> None:
             await transport.close()
 
     asyncio.run(scenario())
-

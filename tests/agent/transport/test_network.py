@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -14,15 +13,9 @@ from agent.transport.network import Rfc2217Transport, SocketTransport
 from protocols.sas.frames import PollFrame
 from protocols.sas.requests import general_poll, read
 
+from .fakes import free_port
 from .ptys import Pty, pty_pair, read_master, wait_for
 from .rfc2217_server import Rfc2217Server
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class DeviceServer:
@@ -209,9 +202,13 @@ def test_rfc2217_server_drop_fails_the_port(rfc2217: tuple[Pty, Rfc2217Server]) 
         try:
             loop.call_later(0.05, server.drop)
             start = loop.time()
-            with pytest.raises(TransportError, match="read failed") as caught:
+
+            async def read_until_failure() -> None:
                 while True:
                     await transport.read(start + 10.0)
+
+            with pytest.raises(TransportError, match="read failed") as caught:
+                await read_until_failure()
             assert loop.time() - start < 5.0
             assert caught.value.port == server.url
             with pytest.raises(TransportError, match="read failed"):
