@@ -41,7 +41,7 @@ def add_parser(commands: Any) -> None:
 
 
 def summary(agent: Agent) -> str:
-    online = stored = polls = faults = 0
+    online = polls = faults = 0
     machines = 0
     for poller in agent.pollers:
         for stats in poller.stats().values():

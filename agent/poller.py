@@ -22,7 +22,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from protocols.sas.requests import LongPollRequest
@@ -62,7 +62,6 @@ class LineState:
     last_error: str = ""
     reopen_count: int = 0
     store_waits: int = 0
-    poll_intervals: list[float] = field(default_factory=list)
 
 
 def utc_now() -> datetime:

@@ -15,6 +15,7 @@ import asyncio
 import json
 import signal
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -138,7 +139,7 @@ def events_command(args: argparse.Namespace) -> int:
                 continue
             if not args.follow:
                 return 0
-            asyncio.run(asyncio.sleep(FOLLOW_SECONDS))
+            time.sleep(FOLLOW_SECONDS)
     except KeyboardInterrupt:
         return 0
     finally:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from protocols.sas.machine import HostFrameParser
+from protocols.sas.machine import HostFrameParser, Parsed
 
 from .sas_egm import Reply, SasEgm
 
@@ -30,28 +30,30 @@ class SasLine:
 
     def receive(self, data: bytes, now: float) -> list[Reply]:
         """Bytes the host wrote; returns what the machines answer."""
-        replies: list[Reply] = []
-        for frame in self._parser.receive_data(data, now):
-            for egm in self.egms:
+        frames = self._parser.receive_data(data, now)
+        if frames:
+            for egm in self.egms:  # answers are read from the machines' state at ``now``
                 egm.advance(now)
-                reply = egm.hear(frame, now)
-                if reply is not None:
-                    replies.append(reply)
-        return replies
+        return self._hear(frames, now)
 
     def tick(self, now: float) -> list[Reply]:
         """Run the machines and the framing clock up to ``now``."""
-        replies: list[Reply] = []
-        for frame in self._parser.tick(now):
-            for egm in self.egms:
-                reply = egm.hear(frame, now)
-                if reply is not None:
-                    replies.append(reply)
+        replies = self._hear(self._parser.tick(now), now)
         for egm in self.egms:
             egm.advance(now)
             chirp = egm.chirp(now)
             if chirp is not None:
                 replies.append(chirp)
+        return replies
+
+    def _hear(self, frames: Sequence[Parsed], now: float) -> list[Reply]:
+        """Every machine hears every frame; the addressed one may answer."""
+        replies: list[Reply] = []
+        for frame in frames:
+            for egm in self.egms:
+                reply = egm.hear(frame, now)
+                if reply is not None:
+                    replies.append(reply)
         return replies
 
     def next_deadline(self, now: float) -> float:
