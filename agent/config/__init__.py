@@ -9,10 +9,13 @@ Modules, in the order a file goes through them::
 
     load.py       load_config / parse_config: read, TOML, secrets, schema
     secret.py     { env = "NAME" } / { file = "/path" } -> Secret
-    schema.py     the pydantic models, one per section (frozen, strict,
-                  unknown keys forbidden)
+    base.py       Section (frozen, strict, unknown keys forbidden) and the
+                  field types every section shares
+    schema.py     the pydantic models, one per section
+    upstream.py   [upstream.amqp]: AmqpUpstream, AmqpQueue, redact_url
     endpoints.py  serial ports and listen addresses, pure syntax checks
-    checks.py     checks across keys (duplicates, SAS address range, TLS pair)
+    checks.py     checks across keys (duplicates, SAS address range, TLS pair,
+                  the AMQP rules that span keys)
     errors.py     ConfigError, Problem, EX_CONFIG
     toml_out.py   dump_toml: back to TOML (secrets stay references)
     demo.py       config_for_demo: a valid config for ``floor-agent demo``
@@ -33,11 +36,14 @@ from .schema import (
 )
 from .secret import Secret
 from .toml_out import dump_toml
+from .upstream import AmqpQueue, AmqpUpstream, redact_url
 
 __all__ = [
     "EX_CONFIG",
     "AgentConfig",
     "AgentSettings",
+    "AmqpQueue",
+    "AmqpUpstream",
     "ConfigError",
     "Http",
     "Line",
@@ -51,4 +57,5 @@ __all__ = [
     "dump_toml",
     "load_config",
     "parse_config",
+    "redact_url",
 ]

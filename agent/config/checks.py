@@ -4,6 +4,9 @@
   normalising: ``/dev//ttyS0`` is ``/dev/ttyS0``, URL hosts ignore case);
 - machine ids are unique across the whole file, addresses unique per line;
 - a SAS address is 1-127 (the schema allows up to 247, GAPI's limit);
+- ``[upstream.amqp]``: the rules across its keys (``amqp_problems`` in
+  upstream.py: one of ``url``/``urls``, TLS files only for ``amqps``,
+  ``key_file`` needs ``cert_file``, the reconnect delays, queue names);
 - ``http.tls_cert`` and ``http.tls_key`` are set together or not at all.
 
 Each problem names the later key and points back at the first one, so the
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from .endpoints import port_identity
 from .errors import Problem
+from .upstream import amqp_problems
 
 if TYPE_CHECKING:
     from .schema import AgentConfig
@@ -43,6 +47,8 @@ def cross_check(config: AgentConfig) -> list[Problem]:
             if line.protocol == "sas" and machine.address > SAS_MAX_ADDRESS:
                 reason = f"a SAS address is 1-{SAS_MAX_ADDRESS}, got {machine.address}"
                 problems.append(Problem(key=f"{at}.address", reason=reason))
+    if config.upstream.amqp is not None:
+        problems += amqp_problems(config.upstream.amqp, "upstream.amqp")
     http = config.http
     if (http.tls_cert is None) != (http.tls_key is None):
         given, missing = (

@@ -1,8 +1,9 @@
 """The configuration schema: one frozen pydantic model per TOML section.
 
-Rules: every model forbids unknown keys, is frozen and strict (TOML types
-are not coerced: ``"200"`` is not an integer; only an integer is accepted
-for a float). Key names are stable; docs/configuration.md documents each
+Rules: every model is a ``Section`` (base.py): it forbids unknown keys, is
+frozen and strict (TOML types are not coerced: ``"200"`` is not an integer;
+only an integer is accepted for a float). ``[upstream.amqp]`` has its own
+module, upstream.py. Key names are stable; docs/configuration.md documents each
 one and a test checks that it does. Defaults that depend on other keys
 (``baud`` on ``protocol``, ``wakeup`` on ``port``) are filled in before
 validation, so a loaded config always holds concrete values. Checks that
@@ -16,20 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    model_validator,
-)
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
 
+from .base import FreeTable, FsPath, Plain, Section, at_least_one
 from .checks import cross_check
 from .endpoints import check_listen, check_port, is_url
 from .errors import ConfigError
-from .secret import unwrap
+from .upstream import AmqpUpstream
 
 SAS_BAUD = 19200
 GAPI_BAUD = 115200
@@ -62,15 +56,6 @@ def _currency(value: str) -> str:
     return value
 
 
-def _path(value: object) -> object:
-    value = unwrap(value)
-    if isinstance(value, str):
-        if not value:
-            raise ValueError("a path cannot be empty")
-        return Path(value)
-    return value
-
-
 def _only_full(value: object) -> object:
     if value != "full":
         raise ValueError(
@@ -81,23 +66,7 @@ def _only_full(value: object) -> object:
     return value
 
 
-def _at_least_one(what: str) -> Any:
-    def check(items: tuple[Any, ...]) -> tuple[Any, ...]:
-        if not items:
-            raise ValueError(f"at least one {what} is required")
-        return items
-
-    return AfterValidator(check)
-
-
 Name = Annotated[str, AfterValidator(_name)]
-FsPath = Annotated[Path, BeforeValidator(_path)]
-Plain = Annotated[str, BeforeValidator(unwrap)]
-FreeTable = dict[str, Any]
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, hide_input_in_errors=True)
 
 
 class AgentSettings(Section):
@@ -128,7 +97,7 @@ class Line(Section):
     real_time_events: bool = False
     wakeup: Literal["parity", "none"]
     machines: Annotated[
-        tuple[Machine, ...], Field(strict=False), _at_least_one("[[lines.machines]]")
+        tuple[Machine, ...], Field(strict=False), at_least_one("[[lines.machines]]")
     ]
 
     @model_validator(mode="before")
@@ -152,7 +121,7 @@ class Store(Section):
 
 
 class Upstream(Section):
-    amqp: FreeTable | None = None
+    amqp: AmqpUpstream | None = None
     wss: FreeTable | None = None
     webhooks: FreeTable | None = None
 
@@ -174,7 +143,7 @@ class AgentConfig(Section):
     """A whole, checked configuration file."""
 
     agent: AgentSettings
-    lines: Annotated[tuple[Line, ...], Field(strict=False), _at_least_one("[[lines]]")]
+    lines: Annotated[tuple[Line, ...], Field(strict=False), at_least_one("[[lines]]")]
     store: Store = Store()
     upstream: Upstream = Upstream()
     http: Http = Http()

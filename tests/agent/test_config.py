@@ -8,6 +8,7 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given, settings
@@ -24,9 +25,9 @@ from agent.config import (
     load_config,
     parse_config,
 )
+from agent.config.base import Section
 from agent.config.errors import key_path
 from agent.config.load import _syntax_problem
-from agent.config.schema import Section
 from agent.config_cli import add_parser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +36,7 @@ SRC = "floor.toml"
 AGENT = '[agent]\nid = "floor-1"\n'
 MACHINE = '[[lines.machines]]\naddress = 1\nid = "m1"\n'
 SECRET_VALUE = "hunter2-VERY-SECRET"
+AMQP_URL = f"amqp://floor:{SECRET_VALUE}@rabbit-1:5672/casino"
 
 
 def line(extra: str = "", machines: str = MACHINE, *, port: str = "/dev/ttyS0") -> str:
@@ -305,7 +307,7 @@ def test_config_is_frozen() -> None:
         ),
         pytest.param(
             text(tail="[upstream]\namqp = 5\n"),
-            "upstream.amqp: Input should be a valid dictionary (got an integer)",
+            "upstream.amqp: Input should be a table (got an integer)",
             id="upstream-not-table",
         ),
         pytest.param(
@@ -477,12 +479,12 @@ def test_key_path_spelling() -> None:
 
 
 def test_secret_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FA_AMQP_URL", SECRET_VALUE)
+    monkeypatch.setenv("FA_AMQP_URL", AMQP_URL)
     config = parse_config(text(tail='[upstream.amqp]\nurl = { env = "FA_AMQP_URL" }\n'))
     assert config.upstream.amqp is not None
-    url = config.upstream.amqp["url"]
+    url = config.upstream.amqp.url
     assert isinstance(url, Secret)
-    assert url.get_secret_value() == SECRET_VALUE
+    assert url.get_secret_value() == AMQP_URL
     assert url.reference == ("env", "FA_AMQP_URL")
     for shown in (repr(config), str(config), str(config.model_dump()), config.model_dump_json()):
         assert SECRET_VALUE not in shown
@@ -540,10 +542,11 @@ def test_a_plain_setting_may_come_from_the_environment(monkeypatch: pytest.Monke
 
 def test_a_secret_where_a_table_belongs_is_a_type_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FA_AMQP", SECRET_VALUE)
-    bad = text(tail='[upstream]\namqp = { env = "FA_AMQP" }\n')
-    assert the_problem(bad) == (
-        f"{SRC}: upstream.amqp: Input should be a valid dictionary (got a secret string)"
-    )
+    bad = text(tail='[upstream]\namqp = { env = "FA_AMQP" }\nwss = { env = "FA_AMQP" }\n')
+    assert problems(bad) == [
+        f"{SRC}: upstream.amqp: Input should be a table (got a secret string)",
+        f"{SRC}: upstream.wss: Input should be a valid dictionary (got a secret string)",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -559,8 +562,8 @@ def test_unresolvable_secrets_name_the_key(
     monkeypatch: pytest.MonkeyPatch, value: str, reason: str
 ) -> None:
     monkeypatch.delenv("FA_UNSET_VARIABLE", raising=False)
-    problem = the_problem(text(tail=f"[upstream.amqp]\npassword = {value}\n"))
-    assert problem.startswith(f"{SRC}: upstream.amqp.password")
+    problem = the_problem(text(tail=f"[upstream.wss]\npassword = {value}\n"))
+    assert problem.startswith(f"{SRC}: upstream.wss.password")
     assert reason in problem
 
 
@@ -583,10 +586,10 @@ def test_secret_problems_come_with_the_other_problems(monkeypatch: pytest.Monkey
     ]
     bad_cross = text(
         lines=line(machines=MACHINE + MACHINE),
-        tail='[upstream.amqp]\npassword = { env = "FA_UNSET_VARIABLE" }\n',
+        tail='[upstream.wss]\ntoken = { env = "FA_UNSET_VARIABLE" }\n',
     )
     assert [p.split(": ")[1] for p in problems(bad_cross)] == [
-        "upstream.amqp.password",
+        "upstream.wss.token",
         "lines[0].machines[1].id",
         "lines[0].machines[1].address",
     ]
@@ -597,7 +600,8 @@ def test_secrets_never_appear_in_error_messages(monkeypatch: pytest.MonkeyPatch)
     bad = text(
         lines=line(f'baud = "{SECRET_VALUE[:3]}"\nretries = 9'),
         tail=(
-            '[upstream.amqp]\npassword = { env = "FA_PW" }\n'
+            f'[upstream.amqp]\nurl = "amqp://u:{SECRET_VALUE}@bad_host:0/"\n'
+            '[upstream.webhooks]\npassword = { env = "FA_PW" }\n'
             f'[upstream.wss]\ntoken = "{SECRET_VALUE}"\n'
             '[http]\ntls_cert = { env = "FA_PW" }\nauth = { env = "FA_PW" }\n'
             f'[logging]\nlevel = {{ env = "FA_PW" }}\n[bogus]\npassword = "{SECRET_VALUE}"\n'
@@ -631,8 +635,10 @@ def test_examples_load_and_round_trip(example: Path) -> None:
     assert parse_config(dump_toml(config)) == config
 
 
-def test_examples_are_the_two_documented_ones() -> None:
-    assert [p.name for p in EXAMPLES] == ["floor-agent.toml", "minimal.toml"]
+def test_examples_are_the_documented_ones() -> None:
+    assert [p.name for p in EXAMPLES] == ["amqp.toml", "floor-agent.toml", "minimal.toml"]
+    docs = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert all(f"(../examples/{p.name})" in docs for p in EXAMPLES)
     floor = load_config(ROOT / "examples" / "floor-agent.toml")
     assert [ln.port for ln in floor.lines] == ["/dev/ttyS0", "socket://10.20.0.41:4001"]
     assert [ln.wakeup for ln in floor.lines] == ["parity", "none"]
@@ -641,7 +647,7 @@ def test_examples_are_the_two_documented_ones() -> None:
 def test_dump_writes_secret_references_not_values(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("FA_AMQP_URL", SECRET_VALUE)
+    monkeypatch.setenv("FA_AMQP_URL", AMQP_URL)
     token = tmp_path / "token"
     token.write_text("tok\n", encoding="utf-8")
     tail = (
@@ -728,6 +734,67 @@ _FREE = st.dictionaries(
 )
 
 
+_AMQP_NAME = st.from_regex(r"[A-Za-z0-9._:-]{1,16}", fullmatch=True).filter(
+    lambda n: not n.startswith("amq.")
+)
+_BINDING = st.lists(_BARE | st.sampled_from(["*", "#"]), min_size=1, max_size=4).map(".".join)
+_ARGUMENT = st.booleans() | st.integers(-(2**63), 2**63 - 1) | _TEXT
+
+
+@st.composite
+def broker_urls(draw: st.DrawFn) -> str:
+    scheme = draw(st.sampled_from(["amqp", "amqps"]))
+    user = quote(draw(_TEXT), safe="")
+    password = draw(st.none() | _TEXT.map(lambda p: ":" + quote(p, safe="")))
+    userinfo = f"{user}{password or ''}@" if user or password else ""
+    host = draw(st.sampled_from(["rabbit-1", "10.0.0.7", "[::1]", "Rabbit.floor.local"]))
+    port = draw(st.none() | st.integers(1, 65535))
+    vhost = draw(st.sampled_from(["", "/", "/casino", "/%2F"]))
+    return f"{scheme}://{userinfo}{host}{'' if port is None else f':{port}'}{vhost}"
+
+
+@st.composite
+def amqp(draw: st.DrawFn) -> dict[str, Any]:
+    table: dict[str, Any] = (
+        {"url": draw(broker_urls())}
+        if draw(st.booleans())
+        else {"urls": draw(st.lists(broker_urls(), min_size=1, max_size=3))}
+    )
+    table |= draw(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "exchange": _AMQP_NAME,
+                "encoding": st.sampled_from(["protobuf", "json"]),
+                "window": st.integers(1, 10_000),
+                "publish_timeout_s": st.floats(0.001, 600),
+                "connect_timeout_s": st.integers(1, 600),
+                "heartbeat_s": st.integers(0, 3600),
+                "app_id": _TEXT.filter(bool),
+                "declare": st.booleans(),
+            },
+        )
+    )
+    if draw(st.booleans()):
+        low = draw(st.floats(0.001, 1e5))
+        table |= {"reconnect_min_s": low, "reconnect_max_s": draw(st.floats(low, 1e6))}
+    names = draw(st.lists(_AMQP_NAME, max_size=3, unique=True))
+    table["queues"] = [
+        {"name": name, "bindings": draw(st.lists(_BINDING, min_size=1, max_size=3))}
+        | draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "type": st.sampled_from(["classic", "quorum"]),
+                    "arguments": st.dictionaries(_BARE.map("x-".__add__), _ARGUMENT, max_size=3),
+                },
+            )
+        )
+        for name in names
+    ]
+    return table
+
+
 @st.composite
 def configs(draw: st.DrawFn) -> dict[str, Any]:
     count = draw(st.integers(1, 3))
@@ -776,7 +843,7 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
         )
     )
     config["upstream"] = draw(
-        st.fixed_dictionaries({}, optional={"amqp": _FREE, "wss": _FREE, "webhooks": _FREE})
+        st.fixed_dictionaries({}, optional={"amqp": amqp(), "wss": _FREE, "webhooks": _FREE})
     )
     config["http"] = {"auth": draw(_FREE)}
     if draw(st.booleans()):
@@ -830,6 +897,9 @@ def test_cli_check_ok(capsys: pytest.CaptureFixture[str]) -> None:
     minimal = ROOT / "examples" / "minimal.toml"
     assert run_cli("config", "check", str(minimal)) == 0
     assert capsys.readouterr().out == f"{minimal}: OK (1 line, 1 machine)\n"
+    amqp = ROOT / "examples" / "amqp.toml"
+    assert run_cli("config", "check", str(amqp)) == 0
+    assert capsys.readouterr().out == f"{amqp}: OK (1 line, 1 machine)\n"
 
 
 def test_cli_check_fails_with_78(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
