@@ -1,4 +1,4 @@
-"""Wiring: the store, one poller per line and the maintenance task, in one TaskGroup.
+"""Wiring: the store, one poller per line, the upstream sinks and maintenance, in one TaskGroup.
 
 ``serve(config, stop)`` runs until ``stop`` is set, then cancels every task
 and closes the store (pending appends are committed first). A task that
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from protocols.sas.session_types import SessionConfig
@@ -20,9 +20,11 @@ from simulator.runner import raise_file_limit
 
 from .config import AgentConfig, ConfigError, Line, Problem
 from .poller import LineSpec, Poller
+from .sinks import Sink, build_sinks
 from .store import Store, StoreOptions, WhenFull
 
 MAINTENANCE_SECONDS = 60.0
+SINK_DRAIN_SECONDS = 3.0
 FILES_PER_LINE = 6
 log = logging.getLogger("agent")
 
@@ -34,6 +36,7 @@ class Agent:
     config: AgentConfig
     store: Store
     pollers: list[Poller]
+    sinks: list[Sink] = field(default_factory=list)
 
 
 def session_config(line: Line) -> SessionConfig:
@@ -88,6 +91,27 @@ async def maintain(store: Store, period: float = MAINTENANCE_SECONDS) -> None:
         await asyncio.sleep(period)
 
 
+async def stop_pollers_then_drain(
+    pollers: list[asyncio.Task[None]], sinks: list[Sink], grace: float = SINK_DRAIN_SECONDS
+) -> None:
+    """Stop polling, then give the sinks ``grace`` seconds to deliver what is stored.
+
+    Whatever is still undelivered after that stays in the store for the next
+    start; this only saves consumers a wait (and a replay) after a clean stop.
+    """
+    for task in pollers:
+        task.cancel()
+    if pollers:
+        await asyncio.wait(pollers)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    while sinks and loop.time() < deadline:
+        snapshots = [sink.snapshot() for sink in sinks]
+        if not any(snap.connected and snap.lag_events for snap in snapshots):
+            return
+        await asyncio.sleep(0.05)
+
+
 async def serve(
     config: AgentConfig,
     stop: asyncio.Event,
@@ -109,16 +133,21 @@ async def serve(
     if store is None:
         store = await Store.open(config.store_path, config.agent.id, store_options(config))
     try:
+        sinks = build_sinks(config, store)
+        # before any poller appends: a sink must never miss an event
+        await store.register_sinks([sink.name for sink in sinks])
         last = await asyncio.to_thread(store.last_reported)
         pollers = [
             Poller(line_spec(line, config), store, last_reported=last) for line in config.lines
         ]
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(p.run(), name=f"line {p.spec.name}") for p in pollers]
+            tasks += [group.create_task(s.run(), name=f"sink {s.name}") for s in sinks]
             tasks.append(group.create_task(maintain(store), name="store maintenance"))
             if on_ready is not None:
-                on_ready(Agent(config=config, store=store, pollers=pollers))
+                on_ready(Agent(config=config, store=store, pollers=pollers, sinks=sinks))
             await stop.wait()
+            await stop_pollers_then_drain(tasks[: len(pollers)], sinks)
             for task in tasks:
                 task.cancel()
     finally:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent.config import config_for_demo
+from agent.config import AgentConfig, config_for_demo
 from agent.service import Agent, serve
 from simulator.runner import raise_file_limit
 
@@ -54,27 +54,33 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
+async def start_simulator(base: Path, machines: int) -> tuple[subprocess.Popen[bytes], AgentConfig]:
+    """``python -m simulator`` (busy_friday, a pty per machine) and an agent config for it."""
+    simulator = subprocess.Popen(
+        [
+            *[sys.executable, "-m", "simulator", "--machines", str(machines)],
+            *["--dir", str(base / "ports"), "--scenario", "busy_friday"],
+            *["--summary-every", "0"],
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    manifest = base / "ports" / "simulator.json"
+    while not manifest.exists():
+        if simulator.poll() is not None:
+            raise RuntimeError(simulator.stderr.read().decode() if simulator.stderr else "")
+        await asyncio.sleep(0.05)
+    entries = json.loads(manifest.read_text())["machines"]
+    config = config_for_demo(
+        [(m["port"], [(m["address"], m["id"])]) for m in entries], base / "data"
+    )
+    return simulator, config
+
+
 async def measure(machines: int, seconds: float) -> str:
     with tempfile.TemporaryDirectory() as directory:
         base = Path(directory)
-        simulator = subprocess.Popen(
-            [
-                *[sys.executable, "-m", "simulator", "--machines", str(machines)],
-                *["--dir", str(base / "ports"), "--scenario", "busy_friday"],
-                *["--summary-every", "0"],
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        manifest = base / "ports" / "simulator.json"
-        while not manifest.exists():
-            if simulator.poll() is not None:
-                raise RuntimeError(simulator.stderr.read().decode() if simulator.stderr else "")
-            await asyncio.sleep(0.05)
-        entries = json.loads(manifest.read_text())["machines"]
-        config = config_for_demo(
-            [(m["port"], [(m["address"], m["id"])]) for m in entries], base / "data"
-        )
+        simulator, config = await start_simulator(base, machines)
         stop = asyncio.Event()
         agents: list[Agent] = []
         task = asyncio.create_task(serve(config, stop, on_ready=agents.append))

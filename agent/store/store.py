@@ -295,6 +295,18 @@ class Store:
             if seq >= self._writer.last_seq:
                 await committed.wait()
 
+    async def wait_beyond(self, seq: int) -> None:
+        """Return once an event after ``seq`` is committed, or the store is closed.
+
+        Wakes on commits, like :meth:`follow`; a sink waits here when it has
+        delivered everything.
+        """
+        while not self._closed:
+            committed = self._committed
+            if self._writer.last_seq > seq:
+                return
+            await committed.wait()
+
     # -- lifecycle -----------------------------------------------------------
 
     async def close(self) -> None:

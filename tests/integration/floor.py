@@ -8,7 +8,7 @@ pyserial like any serial port; the store is a real SQLite file.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +35,11 @@ class Floor:
         return self.directory / "ledger.jsonl"
 
 
+Configure = Callable[[AgentConfig], AgentConfig]
+
+
 async def start_simulator(
-    directory: Path, machines: int, scenario: str
+    directory: Path, machines: int, scenario: str, configure: Configure | None = None
 ) -> tuple[Simulator, AgentConfig]:
     simulator = Simulator(
         SimulatorOptions(
@@ -52,16 +55,23 @@ async def start_simulator(
         for link in simulator.links
     ]
     config = config_for_demo(ports, directory / "data")
+    if configure is not None:
+        config = configure(config)
     (directory / "floor-agent.toml").write_text(dump_toml(config))
     return simulator, config
 
 
 @asynccontextmanager
 async def running(
-    directory: Path, machines: int, scenario: str, *, store: Store | None = None
+    directory: Path,
+    machines: int,
+    scenario: str,
+    *,
+    store: Store | None = None,
+    configure: Configure | None = None,
 ) -> AsyncIterator[Floor]:
     """Start the simulator and the agent; stop the agent, then the simulator, on exit."""
-    simulator, config = await start_simulator(directory, machines, scenario)
+    simulator, config = await start_simulator(directory, machines, scenario, configure)
     stop_sim, stop_agent = asyncio.Event(), asyncio.Event()
     agents: list[Agent] = []
     sim_task = asyncio.create_task(simulator.run(stop_sim))

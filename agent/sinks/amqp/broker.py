@@ -1,0 +1,151 @@
+"""Reaching the broker: URLs in failover order, TLS, the connection, the topology.
+
+Rules:
+
+* every step is bounded by a timeout, so a broker that accepts TCP and then
+  says nothing cannot hold the sink forever;
+* URLs are tried in the configured order on each round; the sink backs off
+  between rounds (``Backoff``: jittered exponential);
+* ``amqps://`` uses a verifying TLS context (the system CAs, or ``ca_file``),
+  with a client certificate when one is configured;
+* the topology (a durable topic exchange, then each configured consumer
+  queue, durable, with its bindings) is declared idempotently on every
+  connect, so a queue exists, and keeps events, before its consumer ever
+  connects. With ``declare = false`` the exchange must already exist and is
+  checked passively.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import ssl
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
+from yarl import URL
+
+from agent.config.upstream import AmqpQueue, AmqpUpstream, redact_url
+
+CONFIRMS_CHANNEL = {"publisher_confirms": True, "on_return_raises": True}
+
+
+class Backoff:
+    """Jittered exponential delays between ``low`` and ``high`` seconds ("full jitter")."""
+
+    def __init__(self, low: float, high: float, rng: random.Random | None = None) -> None:
+        self.low = low
+        self.high = high
+        self.attempt = 0
+        self._rng = rng or random.Random()
+
+    def next(self) -> float:
+        ceiling = min(self.high, self.low * 2**self.attempt)
+        self.attempt = min(self.attempt + 1, 32)
+        return self._rng.uniform(self.low, max(self.low, ceiling))
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+@dataclass(slots=True)
+class BrokerLink:
+    """An open connection with its confirm-mode channel and the exchange to publish to."""
+
+    url: str
+    """Redacted: safe for status and logs."""
+    connection: Any
+    channel: AbstractChannel
+    exchange: AbstractExchange
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when the connection or the channel closes, for whatever reason."""
+    close_reason: str = ""
+
+    def __post_init__(self) -> None:
+        self.connection.close_callbacks.add(self._on_close)
+        self.channel.close_callbacks.add(self._on_close)
+
+    def _on_close(self, _sender: object, exc: BaseException | None = None) -> None:
+        if not self.closed.is_set():
+            self.close_reason = describe_close(exc)
+            self.closed.set()
+
+    @property
+    def is_open(self) -> bool:
+        return not (self.closed.is_set() or self.connection.is_closed or self.channel.is_closed)
+
+    async def close(self) -> None:
+        await close_quietly(self.connection)
+
+
+async def close_quietly(connection: Any) -> None:
+    # closing a broken connection may fail in many ways; it is gone either way
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(connection.close(), timeout=5)
+
+
+def describe_close(exc: BaseException | None) -> str:
+    if exc is None:
+        return "closed"
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 300 else text[:300] + "..."
+
+
+def tls_context(settings: AmqpUpstream) -> ssl.SSLContext:
+    context = ssl.create_default_context(
+        cafile=None if settings.ca_file is None else str(settings.ca_file)
+    )
+    if settings.cert_file is not None:
+        context.load_cert_chain(
+            str(settings.cert_file), None if settings.key_file is None else str(settings.key_file)
+        )
+    return context
+
+
+def with_heartbeat(url: str, heartbeat_s: int) -> URL:
+    parsed = URL(url)
+    if "heartbeat" in parsed.query:
+        return parsed
+    return parsed.update_query(heartbeat=heartbeat_s)
+
+
+async def connect(settings: AmqpUpstream, url: str, connection_name: str) -> BrokerLink:
+    """Connect to ``url``, open a confirm-mode channel and declare the topology."""
+    parsed = with_heartbeat(url, settings.heartbeat_s)
+    context = tls_context(settings) if parsed.scheme == "amqps" else None
+    timeout = settings.connect_timeout_s
+    connection: AbstractRobustConnection | Any = await aio_pika.connect(
+        parsed,
+        timeout=timeout,
+        ssl_context=context,
+        client_properties={"connection_name": connection_name},
+    )
+    try:
+        channel = await asyncio.wait_for(connection.channel(**CONFIRMS_CHANNEL), timeout)
+        exchange = await asyncio.wait_for(declare_topology(channel, settings), timeout)
+    except BaseException:
+        await close_quietly(connection)
+        raise
+    return BrokerLink(redact_url(url), connection, channel, exchange)
+
+
+async def declare_topology(channel: AbstractChannel, settings: AmqpUpstream) -> AbstractExchange:
+    if not settings.declare:
+        return await channel.get_exchange(settings.exchange, ensure=True)
+    exchange = await channel.declare_exchange(
+        settings.exchange, aio_pika.ExchangeType.TOPIC, durable=True
+    )
+    for queue in settings.queues:
+        declared = await channel.declare_queue(
+            queue.name, durable=True, arguments=queue_arguments(queue)
+        )
+        for pattern in queue.bindings:
+            await declared.bind(exchange, routing_key=pattern)
+    return exchange
+
+
+def queue_arguments(queue: AmqpQueue) -> dict[str, Any]:
+    return {"x-queue-type": queue.type, **queue.arguments}
