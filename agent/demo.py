@@ -21,7 +21,7 @@ from simulator.cli import scenario_from
 from simulator.runner import Simulator, SimulatorOptions
 from simulator.scenario import ScenarioError
 
-from .config import config_for_demo, dump_toml
+from .config import DEMO_QUEUE, DEMO_QUEUE_LENGTH, ConfigError, config_for_demo, dump_toml
 from .service import Agent, serve
 
 SUMMARY_SECONDS = 1.0
@@ -37,6 +37,13 @@ def add_parser(commands: Any) -> None:
     demo.add_argument("--scenario", default="busy_friday", help="a built-in name or a TOML file")
     demo.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
     demo.add_argument("--dir", type=Path, help="keep the data here instead of a temporary dir")
+    demo.add_argument(
+        "--amqp",
+        metavar="URL",
+        help="also publish to this RabbitMQ (e.g. amqp://guest:guest@127.0.0.1:5672/): "
+        f"exchange floor.events, queue {DEMO_QUEUE!r} bound to '#' (kept to the last "
+        f"{DEMO_QUEUE_LENGTH} messages)",
+    )
     demo.set_defaults(run=demo_command)
 
 
@@ -51,14 +58,23 @@ def summary(agent: Agent) -> str:
             faults += stats.faults + stats.timeouts
     stored = agent.store.last_seq()
     depth = agent.store.depth().count
-    return (
+    line = (
         f"online {online}/{machines}  events stored {stored}  buffer {depth}  "
         f"polls {polls}  faults {faults}"
     )
+    for sink in agent.sinks:
+        snap = sink.snapshot()
+        state = "blocked" if snap.blocked else "up" if snap.connected else "DOWN"
+        line += f"  {snap.name} {state} lag {snap.lag_events}"
+    return line
 
 
 async def run_demo(
-    machines: int, scenario: str, seconds: float | None, directory: Path | None
+    machines: int,
+    scenario: str,
+    seconds: float | None,
+    directory: Path | None,
+    amqp: str | None = None,
 ) -> int:
     with contextlib.ExitStack() as stack:
         base = directory or Path(
@@ -78,7 +94,7 @@ async def run_demo(
             (link.port, [(egm.address, egm.machine_id) for egm in link.line.egms])
             for link in simulator.links
         ]
-        config = config_for_demo(ports, base / "data")
+        config = config_for_demo(ports, base / "data", amqp_url=amqp)
         (base / "floor-agent.toml").write_text(dump_toml(config))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -110,7 +126,9 @@ async def run_demo(
 
 def demo_command(args: argparse.Namespace) -> int:
     try:
-        return asyncio.run(run_demo(args.machines, args.scenario, args.seconds, args.dir))
-    except (ScenarioError, ValueError) as exc:
+        return asyncio.run(
+            run_demo(args.machines, args.scenario, args.seconds, args.dir, args.amqp)
+        )
+    except (ScenarioError, ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -21,7 +21,7 @@ Modules, in the order a file goes through them::
     demo.py       config_for_demo: a valid config for ``floor-agent demo``
 """
 
-from .demo import config_for_demo
+from .demo import DEMO_QUEUE, DEMO_QUEUE_LENGTH, config_for_demo
 from .errors import EX_CONFIG, ConfigError, Problem
 from .load import load_config, parse_config
 from .schema import (
@@ -39,6 +39,8 @@ from .toml_out import dump_toml
 from .upstream import AmqpQueue, AmqpUpstream, redact_url
 
 __all__ = [
+    "DEMO_QUEUE",
+    "DEMO_QUEUE_LENGTH",
     "EX_CONFIG",
     "AgentConfig",
     "AgentSettings",

@@ -63,13 +63,18 @@ def parse_config(text: str, source: str = "<config>") -> AgentConfig:
     try:
         config = AgentConfig.model_validate(resolved, context={"source": source})
     except ValidationError as exc:
-        found = [p for p in map(_problem, exc.errors()) if not _under(p.key, failed)]
+        found = [p for p in problems_of(exc) if not _under(p.key, failed)]
         raise ConfigError(source, secret_problems + found) from exc
     except ConfigError as exc:
         raise ConfigError(source, secret_problems + list(exc.problems)) from exc
     if secret_problems:
         raise ConfigError(source, secret_problems)
     return config
+
+
+def problems_of(exc: ValidationError) -> list[Problem]:
+    """pydantic's errors as problems: a key path and a reason each."""
+    return [_problem(error) for error in exc.errors()]
 
 
 def _under(key: str, roots: tuple[str, ...]) -> bool:

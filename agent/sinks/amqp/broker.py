@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
+import aiormq.abc
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
 from yarl import URL
 
@@ -60,6 +61,9 @@ class BrokerLink:
     connection: Any
     channel: AbstractChannel
     exchange: AbstractExchange
+    publisher: aiormq.abc.AbstractChannel
+    """aio-pika's own aiormq channel under ``channel``: publishing straight to it
+    skips building an ``aio_pika.Message`` per event (the hot path)."""
     closed: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when the connection or the channel closes, for whatever reason."""
     close_reason: str = ""
@@ -126,10 +130,11 @@ async def connect(settings: AmqpUpstream, url: str, connection_name: str) -> Bro
     try:
         channel = await asyncio.wait_for(connection.channel(**CONFIRMS_CHANNEL), timeout)
         exchange = await asyncio.wait_for(declare_topology(channel, settings), timeout)
+        publisher = await channel.get_underlay_channel()
     except BaseException:
         await close_quietly(connection)
         raise
-    return BrokerLink(redact_url(url), connection, channel, exchange)
+    return BrokerLink(redact_url(url), connection, channel, exchange, publisher)
 
 
 async def declare_topology(channel: AbstractChannel, settings: AmqpUpstream) -> AbstractExchange:

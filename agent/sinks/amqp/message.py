@@ -20,6 +20,7 @@ from typing import Literal
 
 from aio_pika import DeliveryMode, Message
 from aio_pika.abc import HeadersType
+from pamqp.commands import Basic
 
 from agent.events.envelope import StoredEvent
 from agent.events.protobuf import CONTENT_TYPE as PROTOBUF_CONTENT_TYPE
@@ -27,6 +28,7 @@ from agent.events.protobuf import MESSAGE_TYPE, encode_event
 
 Encoding = Literal["protobuf", "json"]
 JSON_CONTENT_TYPE = "application/json"
+PERSISTENT = int(DeliveryMode.PERSISTENT)
 
 
 def routing_key(stored: StoredEvent) -> str:
@@ -46,9 +48,10 @@ def json_body(stored: StoredEvent, *, replayed: bool) -> bytes:
     return text.encode()
 
 
-def build_message(
+def build_properties(
     stored: StoredEvent, *, replayed: bool, encoding: Encoding, agent_id: str, app_id: str
-) -> Message:
+) -> Basic.Properties:
+    """The AMQP properties and headers of ``stored`` (the wire form the sink publishes)."""
     event = stored.event
     headers: HeadersType = {
         "event": event.event,
@@ -63,13 +66,31 @@ def build_message(
         content_type = PROTOBUF_CONTENT_TYPE
     else:
         content_type = JSON_CONTENT_TYPE
-    return Message(
-        encode_body(stored, replayed=replayed, encoding=encoding),
+    return Basic.Properties(
         message_id=stored.id,
-        type=event.event,
+        message_type=event.event,
         timestamp=event.timestamp,
         content_type=content_type,
-        delivery_mode=DeliveryMode.PERSISTENT,
+        delivery_mode=PERSISTENT,
         app_id=app_id,
         headers=headers,
+    )
+
+
+def build_message(
+    stored: StoredEvent, *, replayed: bool, encoding: Encoding, agent_id: str, app_id: str
+) -> Message:
+    """The same message as an ``aio_pika.Message`` (for consumers' tests and the benchmark)."""
+    properties = build_properties(
+        stored, replayed=replayed, encoding=encoding, agent_id=agent_id, app_id=app_id
+    )
+    return Message(
+        encode_body(stored, replayed=replayed, encoding=encoding),
+        message_id=properties.message_id,
+        type=properties.message_type,
+        timestamp=properties.timestamp,
+        content_type=properties.content_type,
+        delivery_mode=DeliveryMode.PERSISTENT,
+        app_id=properties.app_id,
+        headers=properties.headers,
     )

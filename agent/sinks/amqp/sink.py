@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import Any
 
 import aiormq.exceptions
@@ -35,7 +36,7 @@ from agent.store import Store, StoreClosed
 from ..outbox import DeliveryFailedError, OutboxPump
 from ..status import SinkSnapshot, SinkState
 from .broker import Backoff, BrokerLink, connect
-from .message import build_message, routing_key
+from .message import build_properties, encode_body, routing_key
 
 log = logging.getLogger("agent.sinks.amqp")
 
@@ -54,6 +55,9 @@ class AmqpSink:
     ) -> None:
         self.name = name
         """The sink's cursor in the store (registered before the pollers start)."""
+        # The sink logs every broker failure itself, with its context and without
+        # repeating it on every retry; aiormq's own lines would only add noise.
+        logging.getLogger("aiormq.connection").setLevel(logging.CRITICAL)
         self.settings = settings
         self.store = store
         self.agent_id = agent_id
@@ -116,12 +120,11 @@ class AmqpSink:
         replay_until = self._replay_until
         before = self.state.confirmed
 
-        async def deliver(stored: StoredEvent, replayed: bool) -> None:
-            await self._deliver(link, stored, replayed)
-
         pump = asyncio.create_task(
             self._pump.run(
-                deliver, replay_until=replay_until, before_fill=lambda: self._unblocked(link)
+                partial(self._deliver, link),
+                replay_until=replay_until,
+                before_fill=lambda: self._unblocked(link),
             )
         )
         closed = asyncio.create_task(link.closed.wait())
@@ -151,17 +154,24 @@ class AmqpSink:
 
     async def _deliver(self, link: BrokerLink, stored: StoredEvent, replayed: bool) -> None:
         settings = self.settings
-        message = build_message(
+        encoding = settings.encoding
+        properties = build_properties(
             stored,
             replayed=replayed,
-            encoding=settings.encoding,
+            encoding=encoding,
             agent_id=self.agent_id,
             app_id=settings.app_id,
         )
+        body = encode_body(stored, replayed=replayed, encoding=encoding)
         key = routing_key(stored)
         try:
-            confirm = await link.exchange.publish(
-                message, key, mandatory=True, timeout=settings.publish_timeout_s
+            confirm = await link.publisher.basic_publish(
+                body,
+                exchange=settings.exchange,
+                routing_key=key,
+                properties=properties,
+                mandatory=True,
+                timeout=settings.publish_timeout_s,
             )
         except PublishError as exc:
             raise DeliveryFailedError(

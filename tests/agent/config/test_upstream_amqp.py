@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 
 from agent.config import (
+    DEMO_QUEUE,
+    DEMO_QUEUE_LENGTH,
     AmqpQueue,
     AmqpUpstream,
     ConfigError,
     Secret,
+    config_for_demo,
     dump_toml,
     load_config,
     parse_config,
@@ -697,3 +700,21 @@ def test_tls_paths_round_trip(pem: dict[str, Path]) -> None:
 )
 def test_redact_url(url: str, shown: str) -> None:
     assert redact_url(url) == shown
+
+
+def test_demo_config_publishes_to_a_bounded_demo_queue(tmp_path: Path) -> None:
+    config = config_for_demo(
+        [("/dev/null", [(1, "m1")])], tmp_path, amqp_url="amqp://guest:guest@127.0.0.1:5672/"
+    )
+    amqp = config.upstream.amqp
+    assert amqp is not None
+    assert amqp.broker_urls() == ("amqp://guest:guest@127.0.0.1:5672/",)
+    assert [(q.name, q.bindings, q.arguments) for q in amqp.queues] == [
+        (DEMO_QUEUE, ("#",), {"x-max-length": DEMO_QUEUE_LENGTH})
+    ]
+    assert config_for_demo([("/dev/null", [(1, "m1")])], tmp_path).upstream.amqp is None
+
+
+def test_demo_config_names_a_bad_broker_url(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"upstream\.amqp\.url: the URL must start with amqp://"):
+        config_for_demo([("/dev/null", [(1, "m1")])], tmp_path, amqp_url="http://x/")
