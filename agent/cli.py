@@ -2,8 +2,9 @@
 
 Subcommands are added as the product grows; each lives in its own module and
 registers here: ``sas-decode`` (explain a captured SAS reply), ``simulate``
-(the machine simulator) and ``ledger compare`` (check what arrived upstream
-against what the simulated machines reported).
+(the machine simulator), ``ledger compare`` (check what arrived upstream
+against what the simulated machines reported) and ``token new`` (an API
+token for ``[[http.tokens]]``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .config_cli import add_parser as add_config
 from .demo import add_parser as add_demo
 from .run_cli import add_parsers as add_run
 from .sas_decode import add_parser as add_sas_decode
+from .token_cli import add_parser as add_token
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run(commands)
     add_demo(commands)
     add_config(commands)
+    add_token(commands)
     add_sas_decode(commands)
     add_simulate(commands)
     ledger = commands.add_parser("ledger", help="check a simulator ledger against upstream events")

@@ -22,7 +22,8 @@ from simulator.runner import Simulator, SimulatorOptions
 from simulator.scenario import ScenarioError
 
 from .config import DEMO_QUEUE, DEMO_QUEUE_LENGTH, ConfigError, config_for_demo, dump_toml
-from .service import Agent, serve
+from .runtime import Agent
+from .service import serve
 
 SUMMARY_SECONDS = 1.0
 
@@ -37,6 +38,12 @@ def add_parser(commands: Any) -> None:
     demo.add_argument("--scenario", default="busy_friday", help="a built-in name or a TOML file")
     demo.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
     demo.add_argument("--dir", type=Path, help="keep the data here instead of a temporary dir")
+    demo.add_argument(
+        "--listen",
+        default="127.0.0.1:8080",
+        metavar="HOST:PORT",
+        help="where the status page listens (default 127.0.0.1:8080; port 0: any free port)",
+    )
     demo.add_argument(
         "--amqp",
         metavar="URL",
@@ -74,7 +81,9 @@ async def run_demo(
     scenario: str,
     seconds: float | None,
     directory: Path | None,
+    *,
     amqp: str | None = None,
+    listen: str = "127.0.0.1:8080",
 ) -> int:
     with contextlib.ExitStack() as stack:
         base = directory or Path(
@@ -94,7 +103,7 @@ async def run_demo(
             (link.port, [(egm.address, egm.machine_id) for egm in link.line.egms])
             for link in simulator.links
         ]
-        config = config_for_demo(ports, base / "data", amqp_url=amqp)
+        config = config_for_demo(ports, base / "data", amqp_url=amqp, listen=listen)
         (base / "floor-agent.toml").write_text(dump_toml(config))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -107,7 +116,11 @@ async def run_demo(
         agents: list[Agent] = []
 
         async def report() -> None:
+            announced = False
             while not stop.is_set():
+                if agents and agents[0].http_url and not announced:
+                    print(f"\n  status page {agents[0].http_url}", flush=True)
+                    announced = True
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), SUMMARY_SECONDS)
                 if agents:
@@ -127,7 +140,14 @@ async def run_demo(
 def demo_command(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(
-            run_demo(args.machines, args.scenario, args.seconds, args.dir, args.amqp)
+            run_demo(
+                args.machines,
+                args.scenario,
+                args.seconds,
+                args.dir,
+                amqp=args.amqp,
+                listen=args.listen,
+            )
         )
     except (ScenarioError, ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 
 from protocols.sas.requests import LongPollRequest
 from protocols.sas.session import SasHostSession
-from protocols.sas.session_types import MachineStats, SessionConfig
+from protocols.sas.session_types import CommandCompleted, MachineStats, SessionConfig
 
 from .events.envelope import Channel, Event
 from .events.sas_mapper import MachineInfo, SasEventMapper
@@ -35,8 +35,13 @@ from .store import Store, StoreError
 from .transport import Transport, TransportError, open_transport
 
 BACKOFF_FIRST = 0.5
+COMMAND_TIMEOUT = 10.0
 log = logging.getLogger("agent.poller")
 BACKOFF_MAX = 30.0
+
+
+class CommandRefused(Exception):  # noqa: N818 - a refusal, not an error of ours
+    """A command was dropped before the machine answered (its port was lost)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,6 +99,8 @@ class Poller:
         self.mapper = SasEventMapper(spec.name, self._machines, spec.currency, clock)
         self.session = self._new_session()
         self._pending: list[Event] = []
+        self._commands: dict[str, asyncio.Future[CommandCompleted]] = {}
+        self._command_count = 0
         # After a restart the first report of each machine may repeat the last one stored
         # before the crash (SAS cannot tell whether the machine saw that acknowledgement).
         self._unchecked = dict(last_reported or {})
@@ -107,6 +114,31 @@ class Poller:
     def submit(self, address: int, request: LongPollRequest, tag: str) -> None:
         """Queue a remote command for a machine on this line."""
         self.session.submit(address, request, tag)
+
+    async def command(
+        self, address: int, request: LongPollRequest, *, timeout: float = COMMAND_TIMEOUT
+    ) -> CommandCompleted:
+        """Send ``request`` to the machine at ``address`` and wait for its outcome.
+
+        A refusal (machine offline, queue full) is an outcome with ``ok``
+        false. Raises ``CommandRefused`` when the port is lost meanwhile, and
+        ``TimeoutError`` when no outcome comes in ``timeout`` seconds (the
+        command may still run later).
+        """
+        self._command_count += 1
+        tag = f"cmd-{self._command_count}"
+        future: asyncio.Future[CommandCompleted] = asyncio.get_running_loop().create_future()
+        self._commands[tag] = future
+        try:
+            self.session.submit(address, request, tag)
+            async with asyncio.timeout(timeout):
+                return await future
+        finally:
+            self._commands.pop(tag, None)
+
+    def request_meters(self, address: int) -> None:
+        """Read the machine's meters now (a ``metersRead`` event follows)."""
+        self.session.request_meters(address, "request")
 
     async def run(self) -> None:
         backoff = BACKOFF_FIRST
@@ -152,6 +184,9 @@ class Poller:
             if self.session.stats(address).online
         ]
         self._pending += offline
+        for future in self._commands.values():
+            if not future.done():
+                future.set_exception(CommandRefused(f"port lost: {self.spec.port}"))
         await self._flush_pending()  # kept in memory if the store is down too
         self.session = self._new_session()
 
@@ -176,6 +211,8 @@ class Poller:
             if now >= session.next_deadline():
                 session.handle_timeout(now)
             for event in session.events():
+                if isinstance(event, CommandCompleted):
+                    self._command_done(event)
                 self._pending += [self._check_repeat(e) for e in self.mapper.map(event)]
             if (self._pending or session.gate is not None) and now >= retry_at:
                 if await self._flush_pending():
@@ -183,6 +220,11 @@ class Poller:
                 else:
                     retry_at = loop.time() + store_backoff
                     store_backoff = min(store_backoff * 2, 5.0)
+
+    def _command_done(self, outcome: CommandCompleted) -> None:
+        future = self._commands.get(outcome.tag)
+        if future is not None and not future.done():
+            future.set_result(outcome)
 
     def _check_repeat(self, event: Event) -> Event:
         """Flag the first machine report after a restart if it repeats the last one stored."""

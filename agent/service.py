@@ -12,14 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from protocols.sas.session_types import SessionConfig
 from simulator.runner import raise_file_limit
 
 from .config import AgentConfig, ConfigError, Line, Problem
+from .http.server import run_http
 from .poller import LineSpec, Poller
+from .runtime import Agent
 from .sinks import Sink, build_sinks
 from .store import Store, StoreOptions, WhenFull
 
@@ -27,16 +28,6 @@ MAINTENANCE_SECONDS = 60.0
 SINK_DRAIN_SECONDS = 3.0
 FILES_PER_LINE = 6
 log = logging.getLogger("agent")
-
-
-@dataclass(slots=True)
-class Agent:
-    """What a running agent exposes to the demo, the tests and (later) the HTTP side."""
-
-    config: AgentConfig
-    store: Store
-    pollers: list[Poller]
-    sinks: list[Sink] = field(default_factory=list)
 
 
 def session_config(line: Line) -> SessionConfig:
@@ -140,12 +131,14 @@ async def serve(
         pollers = [
             Poller(line_spec(line, config), store, last_reported=last) for line in config.lines
         ]
+        agent = Agent(config=config, store=store, pollers=pollers, sinks=sinks)
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(p.run(), name=f"line {p.spec.name}") for p in pollers]
             tasks += [group.create_task(s.run(), name=f"sink {s.name}") for s in sinks]
             tasks.append(group.create_task(maintain(store), name="store maintenance"))
+            tasks.append(group.create_task(run_http(agent), name="http"))
             if on_ready is not None:
-                on_ready(Agent(config=config, store=store, pollers=pollers, sinks=sinks))
+                on_ready(agent)
             await stop.wait()
             await stop_pollers_then_drain(tasks[: len(pollers)], sinks)
             for task in tasks:

@@ -7,7 +7,10 @@
 - ``[upstream.amqp]``: the rules across its keys (``amqp_problems`` in
   upstream.py: one of ``url``/``urls``, TLS files only for ``amqps``,
   ``key_file`` needs ``cert_file``, the reconnect delays, queue names);
-- ``http.tls_cert`` and ``http.tls_key`` are set together or not at all.
+- ``http.tls_cert`` and ``http.tls_key`` are set together or not at all;
+- ``[http]`` access: unique token names and hashes, ``[http.jwt]``'s key
+  source matching its algorithms, some credential when ``anonymous_role``
+  is ``"none"`` (``http_problems`` in http_auth.py).
 
 Each problem names the later key and points back at the first one, so the
 message says both where and with what it clashes.
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from .endpoints import port_identity
 from .errors import Problem
+from .http_auth import http_problems
 from .upstream import amqp_problems
 
 if TYPE_CHECKING:
@@ -56,6 +60,7 @@ def cross_check(config: AgentConfig) -> list[Problem]:
         )
         reason = f"{given} is set without {missing}: set both or neither"
         problems.append(Problem(key=f"http.{missing}", reason=reason))
+    problems += http_problems(http, "http")
     return problems
 
 

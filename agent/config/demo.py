@@ -32,6 +32,7 @@ def config_for_demo(
     data_dir: str | Path,
     *,
     amqp_url: str | None = None,
+    listen: str | None = None,
 ) -> AgentConfig:
     lines = [
         {
@@ -47,6 +48,8 @@ def config_for_demo(
         "agent": {"id": DEMO_AGENT_ID, "data_dir": str(data_dir)},
         "lines": lines,
     }
+    if listen is not None:
+        data["http"] = {"listen": listen}
     if amqp_url is not None:
         queue = {
             "name": DEMO_QUEUE,

@@ -57,7 +57,8 @@ def check_listen(listen: str) -> str:
     host, colon, port = listen.rpartition(":")
     if not colon or not host:
         raise ValueError(f"expected HOST:PORT such as 127.0.0.1:8080, got {listen!r}")
-    _check_tcp_port(port, listen)
+    if port != "0":  # port 0: any free port (the demo and tests use it)
+        _check_tcp_port(port, listen)
     if host.startswith("[") and host.endswith("]"):
         _check_ipv6(host[1:-1], listen)
     elif ":" in host:

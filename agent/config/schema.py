@@ -7,7 +7,8 @@ module, upstream.py. Key names are stable; docs/configuration.md documents each
 one and a test checks that it does. Defaults that depend on other keys
 (``baud`` on ``protocol``, ``wakeup`` on ``port``) are filled in before
 validation, so a loaded config always holds concrete values. Checks that
-span several keys live in ``checks.py`` and run last.
+span several keys live in ``checks.py`` and run last. The access keys of
+``[http]`` (allow-list, tokens, JWT) are typed in http_auth.py.
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ from .base import FreeTable, FsPath, Plain, Section, at_least_one
 from .checks import cross_check
 from .endpoints import check_listen, check_port, is_url
 from .errors import ConfigError
+from .http_auth import LOOPBACK, AnonymousRole, Cidr, HttpJwt, HttpToken
+from .secret import unwrap
 from .upstream import AmqpUpstream
 
 SAS_BAUD = 19200
 GAPI_BAUD = 115200
 DEFAULT_DATA_DIR = Path("/var/lib/floor-agent")
 STORE_FILE = "events.sqlite"
+AUDIT_FILE = "audit.sqlite"
 
 _NAME = re.compile(r"[A-Za-z0-9._-]+")
 _MACHINE_ID = re.compile(r"[A-Za-z0-9_-]+")
@@ -127,10 +131,19 @@ class Upstream(Section):
 
 
 class Http(Section):
+    """``[http]``: where the local server listens, TLS, and who may use it (http_auth.py)."""
+
     listen: Annotated[Plain, AfterValidator(check_listen)] = "127.0.0.1:8080"
     tls_cert: FsPath | None = None
     tls_key: FsPath | None = None
-    auth: FreeTable = Field(default_factory=dict)
+    allow: Annotated[tuple[Cidr, ...], Field(strict=False), at_least_one("network")] = LOOPBACK
+    trusted_proxies: Annotated[tuple[Cidr, ...], Field(strict=False)] = ()
+    rate_limit_per_s: float = Field(default=20.0, allow_inf_nan=False, gt=0, le=100_000)
+    rate_burst: int = Field(default=100, ge=1, le=1_000_000)
+    anonymous_role: Annotated[AnonymousRole, BeforeValidator(unwrap)] = "viewer"
+    audit_retention_days: int = Field(default=90, ge=1, le=3650)
+    tokens: Annotated[tuple[HttpToken, ...], Field(strict=False)] = ()
+    jwt: HttpJwt | None = None
 
 
 class Logging(Section):
@@ -153,6 +166,11 @@ class AgentConfig(Section):
     def store_path(self) -> Path:
         """The SQLite file: ``store.path``, relative to ``agent.data_dir`` unless absolute."""
         return self.agent.data_dir / (self.store.path or STORE_FILE)
+
+    @property
+    def audit_path(self) -> Path:
+        """The HTTP audit log's SQLite file: ``audit.sqlite`` beside the event store."""
+        return self.store_path.parent / AUDIT_FILE
 
     def machines(self) -> Iterator[tuple[Line, Machine]]:
         """Every machine with its line, in file order."""

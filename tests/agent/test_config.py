@@ -115,7 +115,14 @@ def test_every_default() -> None:
         "listen": "127.0.0.1:8080",
         "tls_cert": None,
         "tls_key": None,
-        "auth": {},
+        "allow": ("127.0.0.0/8", "::1/128"),
+        "trusted_proxies": (),
+        "rate_limit_per_s": 20.0,
+        "rate_burst": 100,
+        "anonymous_role": "viewer",
+        "audit_retention_days": 90,
+        "tokens": (),
+        "jwt": None,
     }
     assert config.logging.model_dump() == {"level": "info", "format": "text", "journal": False}
     assert config.store_path == Path("/var/lib/floor-agent/events.sqlite")
@@ -423,7 +430,7 @@ def test_good_listen(listen: str) -> None:
         ("localhost", "expected HOST:PORT"),
         ("::1:8080", "write an IPv6 address in brackets"),
         ("[::g]:8080", "not an IPv6 address"),
-        ("localhost:0", "the TCP port must be 1-65535"),
+        ("localhost:65536", "the TCP port must be 1-65535"),
         ("localhost:http", "the TCP port must be 1-65535"),
         ("a..b:80", "not a host name or IPv4 address"),
     ],
@@ -505,10 +512,11 @@ def test_secret_from_file_loses_trailing_newlines(tmp_path: Path) -> None:
 def test_secret_like_keys_and_nested_arrays(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FA_T2", "t2")
     tail = (
-        '[http.auth]\nadmin_token = "literal"\nnote = "plain"\nsecret = 5\n'
-        '[[http.auth.users]]\nname = "tech"\ntokens = ["a", { env = "FA_T2" }]\n'
+        '[upstream.webhooks]\nadmin_token = "literal"\nnote = "plain"\nsecret = 5\n'
+        '[[upstream.webhooks.users]]\nname = "tech"\ntokens = ["a", { env = "FA_T2" }]\n'
     )
-    auth = parse_config(text(tail=tail)).http.auth
+    auth = parse_config(text(tail=tail)).upstream.webhooks
+    assert auth is not None
     assert auth["admin_token"] == Secret("literal")
     assert auth["admin_token"].reference is None
     assert (auth["note"], auth["secret"]) == ("plain", 5)
@@ -697,13 +705,14 @@ url = "https://example.test/other"
 
 def test_dump_refuses_values_toml_cannot_hold() -> None:
     config = parse_config(text())
-    odd = config.model_copy(update={"http": config.http.model_copy(update={"auth": {"x": {1}}})})
+    upstream = config.upstream.model_copy(update={"wss": {"x": {1}}})
+    odd = config.model_copy(update={"upstream": upstream})
     with pytest.raises(TypeError, match="cannot write set as TOML"):
         dump_toml(odd)
 
 
 def test_dump_writes_nan() -> None:
-    config = parse_config(text(tail="[http.auth]\nx = nan\n"))
+    config = parse_config(text(tail="[upstream.wss]\nx = nan\n"))
     assert "x = nan" in dump_toml(config)
 
 
@@ -845,7 +854,7 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
     config["upstream"] = draw(
         st.fixed_dictionaries({}, optional={"amqp": amqp(), "wss": _FREE, "webhooks": _FREE})
     )
-    config["http"] = {"auth": draw(_FREE)}
+    config["http"] = {}
     if draw(st.booleans()):
         config["http"] |= {"tls_cert": "/etc/c.pem", "tls_key": "/etc/k.pem"}
     return config

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.config import AgentConfig, config_for_demo, dump_toml
-from agent.service import Agent, serve
+from agent.runtime import Agent
+from agent.service import serve
 from agent.store import Store
 from agent.store.reader import Reader
 from simulator.ledger import read_ledger
@@ -55,6 +56,10 @@ async def start_simulator(
         for link in simulator.links
     ]
     config = config_for_demo(ports, directory / "data")
+    # any free port: tests never fight over 8080 (a demo may be running)
+    config = config.model_copy(
+        update={"http": config.http.model_copy(update={"listen": "127.0.0.1:0"})}
+    )
     if configure is not None:
         config = configure(config)
     (directory / "floor-agent.toml").write_text(dump_toml(config))

@@ -1,0 +1,116 @@
+"""Remote actions over real HTTP reach simulated machines through the poller's SAS session."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from agent.config import AgentConfig
+
+from .broker import wait_for
+from .floor import running
+
+pytestmark = pytest.mark.integration
+
+QUIET = """
+seed = 3
+[defaults]
+games_per_minute = 2.0
+"""
+TOKEN = "operator-token-for-the-actions-test-0123456789"
+
+
+def with_http(config: AgentConfig) -> AgentConfig:
+    data = config.model_dump(mode="python")
+    data["http"] = {
+        **data["http"],
+        "listen": "127.0.0.1:0",
+        "tokens": [
+            {
+                "name": "ops",
+                "role": "operator",
+                "sha256": hashlib.sha256(TOKEN.encode()).hexdigest(),
+            }
+        ],
+    }
+    return AgentConfig.model_validate(data, context={"source": "<test>"})
+
+
+def play_enabled(model: Any) -> bool:
+    return bool(model.enabled)
+
+
+def test_actions_reach_the_machine(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running(tmp_path, 2, QUIET, configure=with_http) as floor:
+            agent = floor.agent
+            await wait_for(lambda: agent.http_url is not None, 20, "the HTTP server")
+            await wait_for(
+                lambda: all(s.online for p in agent.pollers for s in p.stats().values()),
+                30,
+                "machines online",
+            )
+            model = floor.simulator.egms[0].model
+            machine = floor.simulator.egms[0].machine_id
+            headers = {"Authorization": f"Bearer {TOKEN}"}
+            async with httpx.AsyncClient(base_url=str(agent.http_url), headers=headers) as http:
+
+                async def act(action: str, **extra: Any) -> dict[str, Any]:
+                    body = {"action": action, **extra}
+                    response = await http.post(
+                        f"/api/machines/{machine}/actions", json=body, timeout=30
+                    )
+                    assert response.status_code == 200, response.text
+                    result: dict[str, Any] = response.json()
+                    assert result["ok"], result
+                    return result
+
+                await act("disable")
+                assert play_enabled(model) is False
+                await act("enable")
+                assert play_enabled(model) is True
+                moment = datetime.now(UTC) + timedelta(hours=3)
+                await act("setTime", time=moment.isoformat())
+                await act("readMeters")
+                detail = await http.get(f"/api/machines/{machine}")
+                assert detail.status_code == 200
+                assert detail.json()["meters"]
+                audit = await http.get("/api/audit", params={"kind": "action"})
+                assert audit.status_code == 403  # an operator may act, not read the audit log
+
+    asyncio.run(scenario())
+
+
+def test_stream_sends_status_and_live_events_over_http(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running(tmp_path, 2, QUIET, configure=with_http) as floor:
+            agent = floor.agent
+            await wait_for(lambda: agent.http_url is not None, 20, "the HTTP server")
+            headers = {"Authorization": f"Bearer {TOKEN}"}
+            async with (
+                httpx.AsyncClient(base_url=str(agent.http_url), headers=headers) as http,
+                http.stream("GET", "/api/stream", timeout=30) as response,
+            ):
+                assert response.headers["content-type"].startswith("text/event-stream")
+                kinds: list[str] = []
+                events: list[dict[str, Any]] = []
+                lines = response.aiter_lines()
+                while len(events) < 3 or kinds.count("status") < 2:
+                    line = await anext(lines)
+                    if line.startswith("event: "):
+                        kinds.append(line.removeprefix("event: "))
+                    elif line.startswith("data: ") and kinds[-1] == "event":
+                        events.append(json.loads(line.removeprefix("data: ")))
+                assert kinds[0] == "status"
+                seqs = [e["seq"] for e in events]
+                assert seqs == sorted(seqs)
+                assert {e["event"] for e in events} & {"online", "machineIdentified", "metersRead"}
+
+    asyncio.run(asyncio.wait_for(scenario(), 60))
