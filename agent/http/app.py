@@ -9,7 +9,10 @@ limit and authentication, and is written to the audit log.
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from agent import __version__
 from agent.runtime import Agent
@@ -34,8 +37,10 @@ def create_app(
         title="floor-agent",
         version=__version__,
         summary="Local status and REST API of one floor controller (docs/http.md)",
+        docs_url=None,
         redoc_url=None,
     )
+    mount_docs(app)
     actions = ActionRunner(agent.pollers, feed, timeout=action_timeout)
     app.include_router(api_router(view, feed, audit, actions))
     app.include_router(health_router(view))
@@ -43,6 +48,21 @@ def create_app(
     mount_page(app)
     install_security(app, agent.config.http, audit)
     return app
+
+
+def mount_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs with its assets served by the agent (no CDN: offline floors)."""
+    app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="floor-agent API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+        )
 
 
 def health_router(view: FloorView) -> APIRouter:

@@ -19,6 +19,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, str | None]] = [
     ("GET", "/api/history", None, "viewer"),
     ("GET", "/metrics", None, "viewer"),
     ("GET", "/openapi.json", None, "viewer"),
+    ("GET", "/docs", None, "viewer"),
     ("GET", "/api/machines/M1", None, "technician"),
     ("GET", "/api/events", None, "technician"),
     ("POST", "/api/machines/M1/actions", {"action": "enable"}, "operator"),
@@ -185,5 +186,19 @@ def test_healthz_reports_reasons(tmp_path: Path) -> None:
             body = response.json()
             assert body["status"] == "failing"
             assert any("line line-1: port not open" in r for r in body["reasons"])
+
+    asyncio.run(scenario())
+
+
+def test_docs_work_offline(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_api(tmp_path, events=1) as api:  # anonymous viewer (the default)
+            page = await api.client.get("/docs")
+            assert page.status_code == 200
+            assert "cdn" not in page.text.lower()
+            assert "/docs/assets/swagger-ui-bundle.js" in page.text
+            script = await api.client.get("/docs/assets/swagger-ui-bundle.js")
+            assert script.status_code == 200
+            assert len(script.content) > 100_000
 
     asyncio.run(scenario())
