@@ -28,7 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agent.config import AgentConfig, config_for_demo
-from agent.service import Agent, serve
+from agent.runtime import Agent
+from agent.service import serve
 from simulator.runner import raise_file_limit
 
 INTERVAL_MS = 200.0

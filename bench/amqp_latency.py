@@ -35,7 +35,8 @@ import aio_pika
 
 from agent.config import AgentConfig
 from agent.config.upstream import AmqpUpstream
-from agent.service import Agent, serve
+from agent.runtime import Agent
+from agent.service import serve
 from agent.sinks.status import latency_percentiles
 from bench.agent_polling import cpu_seconds, percentile, start_simulator
 from simulator.runner import raise_file_limit

@@ -74,7 +74,7 @@ Name = Annotated[str, AfterValidator(_name)]
 
 
 class AgentSettings(Section):
-    id: Name
+    id: Annotated[Name, Field(max_length=64)]  # part of every event id (AMQP: <= 255 bytes)
     data_dir: FsPath = DEFAULT_DATA_DIR
     currency: Annotated[str, AfterValidator(_currency)] = "USD"
 

@@ -16,8 +16,9 @@ nothing waits, so an alert on it needs no ``absent()``.
 
 Rules: the handler runs in the event loop (the state it reads is the loop's
 own, not thread-safe), so a scrape must stay cheap: the collector reads the
-counters directly instead of building the API's models (a scrape of 64
-machines costs about as much as one ``/api/status``).
+counters directly instead of building the API's models. A scrape costs about
+0.1 ms of CPU per machine (12 samples each), two thirds of it in
+prometheus_client's text formatting: 6 ms at 64 machines, 50 ms at 512.
 """
 
 from __future__ import annotations

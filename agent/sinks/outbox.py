@@ -17,6 +17,10 @@ Rules:
   (go-back-N), so each machine's events reach the upstream again in their
   order; the ones the upstream already had arrive twice, with the same
   ``id``, flagged ``replayed``.
+* After a failure the window is one event until the failed event is
+  confirmed: an event the upstream keeps refusing (no queue bound to it, a
+  full queue) is retried alone, instead of re-sending a whole window of
+  copies behind it at every retry.
 * Cursor writes are coalesced: while one ``advance`` commits, further
   confirmations accumulate and the next ``advance`` covers them all. A
   crash between a confirm and its cursor write re-sends, never loses.
@@ -68,6 +72,8 @@ class OutboxPump:
         self.window = window
         self.page = max(page, 1)
         self._advancing: asyncio.Task[None] | None = None
+        self._probe_until = 0
+        """While ``confirmed_seq`` is below this seq, deliver one event at a time."""
         state.confirmed_seq = max(state.confirmed_seq, store.cursor(state.name))
 
     async def run(
@@ -89,9 +95,10 @@ class OutboxPump:
         pending: Pending = deque()
         try:
             while True:
-                if before_fill is not None and len(pending) < self.window:
+                window = self.window if state.confirmed_seq >= self._probe_until else 1
+                if before_fill is not None and len(pending) < window:
                     await before_fill()
-                while len(pending) < self.window:
+                while len(pending) < window:
                     if not buffered:
                         buffered.extend(self.store.read(after_seq=after, limit=self.page))
                         if not buffered:
@@ -108,10 +115,11 @@ class OutboxPump:
                     continue
                 head = pending[0][2]
                 if not head.done():
-                    with contextlib.suppress(Exception):  # _settle reads the outcome
-                        await head  # the cheapest wait
+                    await _wait(head)
                 self._settle(pending)
-        except DeliveryFailedError:
+        except DeliveryFailedError as failure:
+            if failure.seq is not None:
+                self._probe_until = failure.seq
             await _settle_all(pending)
             raise
         except BaseException:
@@ -159,6 +167,23 @@ class OutboxPump:
         if self._advancing is not None and not self._advancing.done():
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.shield(self._advancing)
+
+
+async def _wait(task: asyncio.Task[None]) -> None:
+    """Wait for ``task`` to finish however it ends (its outcome is read by ``_settle``).
+
+    A delivery can end cancelled without this pump being cancelled (aiormq
+    rejects pending calls with ``CancelledError`` when it drops a dead
+    connection): only our own cancellation propagates.
+    """
+    try:
+        await task
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise
+    except Exception:  # read by _settle
+        return
 
 
 def _failure(task: asyncio.Task[None], seq: int) -> DeliveryFailedError | None:

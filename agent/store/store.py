@@ -296,12 +296,13 @@ class Store:
                 await committed.wait()
 
     async def wait_beyond(self, seq: int) -> None:
-        """Return once an event after ``seq`` is committed, or the store is closed.
+        """Return once an event after ``seq`` is committed; ``StoreClosed`` once closed.
 
         Wakes on commits, like :meth:`follow`; a sink waits here when it has
         delivered everything.
         """
-        while not self._closed:
+        while True:
+            self._check_open()
             committed = self._committed
             if self._writer.last_seq > seq:
                 return

@@ -18,7 +18,6 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import ssl
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from yarl import URL
 
 from agent.config.upstream import AmqpQueue, AmqpUpstream, redact_url
 
+CLOSE_TIMEOUT_S = 5.0
 CONFIRMS_CHANNEL = {"publisher_confirms": True, "on_return_raises": True}
 
 
@@ -71,24 +71,50 @@ class BrokerLink:
     def __post_init__(self) -> None:
         self.connection.close_callbacks.add(self._on_close)
         self.channel.close_callbacks.add(self._on_close)
+        if not self._transport_open():  # it closed before the callbacks were in place
+            self._on_close(None, None)
 
     def _on_close(self, _sender: object, exc: BaseException | None = None) -> None:
+        self.mark_broken(describe_close(exc))
+
+    def mark_broken(self, reason: str) -> None:
+        """Take this link out of use (closed, or no longer trusted after a timeout)."""
         if not self.closed.is_set():
-            self.close_reason = describe_close(exc)
+            self.close_reason = reason
             self.closed.set()
+
+    def _transport_open(self) -> bool:
+        # aio-pika's Connection.is_closed turns true only after an explicit close();
+        # the aiormq connection under it knows when the broker or the network went away
+        transport = getattr(self.connection, "transport", None)
+        if transport is None or transport.connection.is_closed:
+            return False
+        return not self.channel.is_closed
 
     @property
     def is_open(self) -> bool:
-        return not (self.closed.is_set() or self.connection.is_closed or self.channel.is_closed)
+        return not self.closed.is_set() and self._transport_open()
 
     async def close(self) -> None:
         await close_quietly(self.connection)
 
 
-async def close_quietly(connection: Any) -> None:
-    # closing a broken connection may fail in many ways; it is gone either way
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(connection.close(), timeout=5)
+_closing: set[asyncio.Task[Any]] = set()
+
+
+async def close_quietly(connection: Any, timeout: float = CLOSE_TIMEOUT_S) -> None:
+    """Close ``connection``, waiting at most ``timeout``: a stalled network must not
+    hold up a shutdown (``wait_for`` would wait for the cancelled close to finish)."""
+    task: asyncio.Task[Any] = asyncio.ensure_future(connection.close())
+    _closing.add(task)
+    task.add_done_callback(_closed)
+    await asyncio.wait({task}, timeout=timeout)
+
+
+def _closed(task: asyncio.Task[Any]) -> None:
+    _closing.discard(task)
+    if not task.cancelled():
+        task.exception()  # closing a broken connection may fail; it is gone either way
 
 
 def describe_close(exc: BaseException | None) -> str:

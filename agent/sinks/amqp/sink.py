@@ -80,12 +80,22 @@ class AmqpSink:
         self._pump = OutboxPump(self.store, self.state, window=self.settings.window)
         try:
             while True:
-                link = self._link if self._link is not None and self._link.is_open else None
-                if link is None:
+                try:
+                    link = self._link if self._link is not None and self._link.is_open else None
+                    if link is None:
+                        await self._disconnect()
+                        link = await self._connect_any()
+                    if link is not None:
+                        await self._publish(link)
+                        if not link.is_open:
+                            await self._disconnect()  # the status says so during the backoff
+                except asyncio.CancelledError:
+                    if _cancelling():
+                        raise
+                    # aiormq rejects pending calls with CancelledError when it drops a
+                    # connection it found dead: a broker problem like any other
+                    self._failed("the connection was dropped (no heartbeat from the broker)")
                     await self._disconnect()
-                    link = await self._connect_any()
-                if link is not None:
-                    await self._publish(link)
                 await asyncio.sleep(self._backoff.next())
         except StoreClosed:
             return
@@ -137,7 +147,7 @@ class AmqpSink:
         if self.state.confirmed > before:
             self._backoff.reset()
         if link.closed.is_set():
-            self._failed(f"connection to {link.url} lost: {link.close_reason}")
+            self._failed(f"link to {link.url} dropped: {link.close_reason}; reconnecting")
             return
         if pump.cancelled():
             return
@@ -180,9 +190,15 @@ class AmqpSink:
         except DeliveryError as exc:
             raise DeliveryFailedError(f"nacked by the broker for {key}: {describe(exc)}") from None
         except TimeoutError:
-            raise DeliveryFailedError(
-                f"no confirm within {settings.publish_timeout_s:g} s for {key}"
-            ) from None
+            reason = f"no confirm within {settings.publish_timeout_s:g} s for {key}"
+            waiter = await _ready_unless_blocked(link)
+            if waiter is not None:  # back-pressure: wait for the broker on this link
+                waiter.cancel()
+                self._next_blocked_check = 0.0
+                raise DeliveryFailedError(f"{reason}: the broker blocks publishing") from None
+            # a half-open connection would time out for ever: reconnect rather than trust it
+            link.mark_broken(reason)
+            raise DeliveryFailedError(reason) from None
         except BROKER_ERRORS as exc:
             raise DeliveryFailedError(f"channel lost: {describe(exc)}") from None
         if not isinstance(confirm, Basic.Ack):
@@ -191,21 +207,16 @@ class AmqpSink:
     async def _unblocked(self, link: BrokerLink) -> None:
         """Wait while the broker blocks this connection (resource alarm).
 
-        Looked at no more than every ``BLOCKED_CHECK_S``: between two looks at
-        most a window of publishes starts, and they wait for their confirms.
+        Looked at no more than every ``BLOCKED_CHECK_S`` (it costs a task): between
+        two looks publishing goes on within the window; what the broker does not
+        confirm meanwhile fails after ``publish_timeout_s`` and is re-sent.
         """
         now = asyncio.get_running_loop().time()
         if now < self._next_blocked_check:
             return
         self._next_blocked_check = now + BLOCKED_CHECK_S
-        transport: Any = getattr(link.connection, "transport", None)
-        if transport is None:
-            return
-        ready = asyncio.ensure_future(transport.ready())
-        if not ready.done():
-            await asyncio.sleep(0)  # ready() completes in one step unless blocked
-        if ready.done():
-            ready.result()
+        ready = await _ready_unless_blocked(link)
+        if ready is None:
             return
         self.state.blocked = "the broker blocked publishing (resource alarm)"
         log.warning("amqp: %s blocked publishing; waiting", link.url)
@@ -228,6 +239,30 @@ class AmqpSink:
             await link.close()
         else:
             self.state.connected = False
+
+
+async def _ready_unless_blocked(link: BrokerLink) -> asyncio.Future[Any] | None:
+    """None if ``link`` may publish now; else a future that completes when it may.
+
+    aiormq's ``ready()`` completes in one step unless the broker sent
+    ``connection.blocked`` (a memory or disk alarm).
+    """
+    transport: Any = getattr(link.connection, "transport", None)
+    if transport is None:
+        return None
+    ready: asyncio.Future[Any] = asyncio.ensure_future(transport.ready())
+    if not ready.done():
+        await asyncio.sleep(0)
+    if ready.done():
+        ready.result()
+        return None
+    return ready
+
+
+def _cancelling() -> bool:
+    """Whether the running task itself is being cancelled (not just a call inside it)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def returned_reason(exc: PublishError) -> str:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from agent.events.envelope import StoredEvent
 from agent.sinks import DeliveryFailedError, OutboxPump, SinkState
-from agent.store import Store
+from agent.store import Store, StoreClosed
 
 from ..store.helpers import event, open_store
 
@@ -222,5 +222,67 @@ def test_every_event_is_confirmed_once_in_order_despite_failures(
         assert confirmed_order == list(range(1, 61))
         assert store.cursor(SINK) == 60
         await store.close()
+
+    asyncio.run(scenario())
+
+
+def test_after_a_failure_the_failed_event_is_retried_alone(tmp_path: Path) -> None:
+    """A refused event is not followed by a window of copies at every retry."""
+
+    async def scenario() -> None:
+        store = await filled(tmp_path, 50)
+        state = SinkState(SINK)
+        refusals = 3
+        upstream = Upstream()
+        upstream.fail = {10}
+        pump = OutboxPump(store, state, window=8)
+        for _ in range(refusals):
+            upstream.fail = {10}
+            upstream.delivered.clear()
+            with pytest.raises(DeliveryFailedError):
+                await pump.run(upstream.deliver, replay_until=50)
+        # the first run had a full window out; every retry sent only seq 10
+        assert [seq for seq, _ in upstream.delivered] == [10]
+        assert upstream.max_in_flight <= 8
+        upstream.delivered.clear()
+        upstream.max_in_flight = 0
+        await run_until(pump, upstream.deliver, 50, replay_until=50)
+        assert [seq for seq, _ in upstream.delivered] == list(range(10, 51))
+        assert upstream.max_in_flight > 1  # the full window is back once seq 10 is confirmed
+        await store.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_delivery_cancelled_by_the_client_library_is_a_failure(tmp_path: Path) -> None:
+    """aiormq rejects pending calls with CancelledError when it drops a dead connection."""
+
+    async def scenario() -> None:
+        store = await filled(tmp_path, 3)
+
+        async def dropped(stored: StoredEvent, replayed: bool) -> None:
+            if stored.seq == 2:
+                raise asyncio.CancelledError
+
+        pump = OutboxPump(store, SinkState(SINK), window=1)
+        with pytest.raises(DeliveryFailedError, match="seq 2: delivery cancelled"):
+            await pump.run(dropped, replay_until=0)
+        assert store.cursor(SINK) == 1
+        await store.close()
+
+    asyncio.run(scenario())
+
+
+def test_the_pump_stops_when_the_store_closes(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = await filled(tmp_path, 2)
+        upstream = Upstream()
+        pump = OutboxPump(store, SinkState(SINK), window=4)
+        task = asyncio.create_task(pump.run(upstream.deliver, replay_until=0))
+        while pump.state.confirmed_seq < 2:
+            await asyncio.sleep(0.001)
+        await store.close()
+        with pytest.raises(StoreClosed):
+            await asyncio.wait_for(task, 5)
 
     asyncio.run(scenario())
