@@ -10,6 +10,7 @@ upstream is not such a failure - pollers retry those themselves.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -139,6 +140,10 @@ async def serve(
             tasks.append(group.create_task(run_http(agent), name="http"))
             if on_ready is not None:
                 on_ready(agent)
+            # Everything built so far lives as long as the agent: keep it out of the
+            # collector's full passes, which otherwise stall the loop (and the polls)
+            # for tens of milliseconds on a big floor.
+            gc.freeze()
             await stop.wait()
             await stop_pollers_then_drain(tasks[: len(pollers)], sinks)
             for task in tasks:

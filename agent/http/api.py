@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from agent.events.catalogue import EVENTS
 from agent.events.envelope import Channel
@@ -25,7 +25,6 @@ from .actions import ActionRunner
 from .models import (
     ActionRequest,
     ActionResult,
-    EventOut,
     EventPage,
     History,
     MachineDetail,
@@ -35,6 +34,7 @@ from .models import (
 from .security import AuditEntry, AuditLog, Principal, Role, require
 from .view import FloorView, LiveFeed
 
+JSON = "application/json"
 MAX_PAGE = 1000
 MAX_SEQ = 2**63 - 1  # SQLite's INTEGER
 STREAM_STATUS_S = 1.0
@@ -52,13 +52,18 @@ def api_router(
     router = APIRouter(prefix="/api")
     store = view.agent.store
 
-    @router.get("/status", summary="Everything the status page shows")
-    async def status(_: Viewer) -> Status:
-        return view.status()
+    @router.get("/status", summary="Everything the status page shows", response_model=Status)
+    async def status(_: Viewer) -> Response:
+        return Response(view.status_json(), media_type=JSON)
 
-    @router.get("/machines", summary="Every configured machine with its link counters")
-    async def machines(_: Viewer) -> list[MachineStatus]:
-        return view.machines()
+    @router.get(
+        "/machines",
+        summary="Every configured machine with its link counters",
+        response_model=list[MachineStatus],
+    )
+    async def machines(_: Viewer) -> Response:
+        body = [m.model_dump(mode="json") for m in view.status().machines]
+        return Response(json.dumps(body, separators=(",", ":")), media_type=JSON)
 
     @router.get(
         "/machines/{machine_id}",
@@ -97,7 +102,11 @@ def api_router(
             raise HTTPException(504, result.detail)
         return result.result
 
-    @router.get("/events", summary="Stored events (7-day look-back), oldest first, paginated")
+    @router.get(
+        "/events",
+        summary="Stored events (7-day look-back), oldest first, paginated",
+        response_model=EventPage,
+    )
     async def events(
         *,
         _: Technician,
@@ -108,7 +117,7 @@ def api_router(
         until: Annotated[datetime | None, Query(description="exclusive, ISO 8601")] = None,
         after_seq: Annotated[int, Query(ge=0, le=MAX_SEQ, description="the page cursor")] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    ) -> EventPage:
+    ) -> Response:
         if machine is not None and machine not in view.machine_ids():
             raise HTTPException(400, f"unknown machine {machine!r}; see /api/machines")
         if event is not None and event not in EVENTS:
@@ -118,22 +127,27 @@ def api_router(
                 raise HTTPException(400, f"{name} needs a time zone, e.g. 2026-11-22T10:00:00Z")
         if since is not None and until is not None and since >= until:
             raise HTTPException(400, "since must be before until")
-        rows = await asyncio.to_thread(
-            store.read,
-            after_seq,
-            limit + 1,
-            machine=machine,
-            channel=channel,
-            event=event,
-            since=since,
-            until=until,
-        )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return EventPage(
-            items=[EventOut(**row.envelope()) for row in rows],
-            next_after_seq=rows[-1].seq if more else None,
-        )
+
+        def page() -> bytes:
+            # read, decode and serialise off the loop: a page of 1000 must not delay a poll
+            rows = store.read(
+                after_seq,
+                limit + 1,
+                machine=machine,
+                channel=channel,
+                event=event,
+                since=since,
+                until=until,
+            )
+            more = len(rows) > limit
+            rows = rows[:limit]
+            body = {
+                "items": [row.envelope() for row in rows],
+                "next_after_seq": rows[-1].seq if more else None,
+            }
+            return json.dumps(body, separators=(",", ":")).encode()
+
+        return Response(await asyncio.to_thread(page), media_type=JSON)
 
     @router.get("/history", summary="The last hour: events/s, buffer depth, poll interval")
     async def history(_: Viewer) -> History:
@@ -182,7 +196,7 @@ async def _sse(view: FloorView, feed: LiveFeed) -> AsyncIterator[bytes]:
     """The stream of one client: a status first, then events as stored, a status a second."""
     loop = asyncio.get_running_loop()
     async with feed.subscribe() as queue:
-        yield sse("status", view.status().model_dump_json())
+        yield sse("status", view.status_json().decode())
         next_status = loop.time() + STREAM_STATUS_S
         next_keepalive = loop.time() + STREAM_KEEPALIVE_S
         while True:
@@ -195,7 +209,7 @@ async def _sse(view: FloorView, feed: LiveFeed) -> AsyncIterator[bytes]:
                 yield sse("event", json.dumps(stored.envelope(), separators=(",", ":")))
             now = loop.time()
             if now >= next_status:
-                yield sse("status", view.status().model_dump_json())
+                yield sse("status", view.status_json().decode())
                 next_status = now + STREAM_STATUS_S
             if now >= next_keepalive:
                 yield b": keepalive\n\n"

@@ -36,9 +36,10 @@ from agent.poller import Poller
 from agent.sinks import SinkSnapshot
 from protocols.sas.session_types import MachineStats
 
-from .view import FloorView
+from .view import FloorView, p99_of
 
 PREFIX = "floor_agent_"
+METRICS_TTL_S = 1.0
 
 MACHINE_COUNTERS: tuple[tuple[str, str], ...] = (
     ("polls", "Polls sent to the machine."),
@@ -94,6 +95,7 @@ def metrics_registry(view: FloorView) -> CollectorRegistry:
 def metrics_router(view: FloorView) -> APIRouter:
     registry = metrics_registry(view)
     router = APIRouter()
+    cached: tuple[float, bytes] | None = None
 
     @router.get(
         "/metrics",
@@ -102,7 +104,12 @@ def metrics_router(view: FloorView) -> APIRouter:
         responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
     )
     async def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        # scrapes within a second share one exposition: formatting is the costly part
+        nonlocal cached
+        now = time.monotonic()
+        if cached is None or now - cached[0] >= METRICS_TTL_S:
+            cached = (now, generate_latest(registry))
+        return Response(cached[1], media_type=CONTENT_TYPE_LATEST)
 
     return router
 
@@ -150,19 +157,6 @@ def _machines(machines: Iterable[tuple[str, str, MachineStats]]) -> Iterator[Met
         yield family
     yield reply_age
     yield interval
-
-
-def p99_of(values: Iterable[float]) -> float | None:
-    """The 99th percentile as the API computes it, ``statistics.quantiles(values, n=100,
-    method="inclusive")[98]`` (None under two values), without the 98 other cut points."""
-    ordered = sorted(values)
-    if len(ordered) < 2:
-        return None
-    position = (len(ordered) - 1) * 99 / 100
-    below = int(position)
-    if below + 1 == len(ordered):
-        return ordered[below]
-    return ordered[below] + (ordered[below + 1] - ordered[below]) * (position - below)
 
 
 def _lines(pollers: Iterable[Poller]) -> Iterator[Metric]:

@@ -19,7 +19,7 @@ import contextlib
 import statistics
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +39,7 @@ from .models import (
     StoreStatus,
 )
 
+SNAPSHOT_TTL_S = 0.5
 HISTORY_STEP_S = 5.0
 HISTORY_POINTS = 720  # one hour
 SUBSCRIBER_QUEUE = 1000
@@ -123,12 +124,19 @@ class LiveFeed:
 
 
 class FloorView:
-    """The agent as the API shows it."""
+    """The agent as the API shows it.
+
+    ``status()`` is computed at most every ``SNAPSHOT_TTL_S`` and shared by
+    every caller (the page's stream sends one a second, many clients may
+    poll): the HTTP side's work must not grow with its clients, because it
+    runs in the pollers' loop.
+    """
 
     def __init__(self, agent: Agent, feed: LiveFeed) -> None:
         self.agent = agent
         self.feed = feed
         self.started = time.monotonic()
+        self._snapshot: tuple[float, Status, bytes] | None = None
         self._line_of = {
             machine.id: (line.name, machine.address) for line, machine in agent.config.machines()
         }
@@ -158,6 +166,20 @@ class FloorView:
         return [self._machine(machine_id, stats) for machine_id in self._line_of]
 
     def status(self) -> Status:
+        return self._snapshot_now()[1]
+
+    def status_json(self) -> bytes:
+        """``status()`` serialised, shared like the model."""
+        return self._snapshot_now()[2]
+
+    def _snapshot_now(self) -> tuple[float, Status, bytes]:
+        now = time.monotonic()
+        if self._snapshot is None or now - self._snapshot[0] >= SNAPSHOT_TTL_S:
+            status = self._status()
+            self._snapshot = (now, status, status.model_dump_json().encode())
+        return self._snapshot
+
+    def _status(self) -> Status:
         agent = self.agent
         return Status(
             agent_id=agent.config.agent.id,
@@ -234,10 +256,22 @@ def _fields(snapshot: Any) -> dict[str, Any]:
     return {name: getattr(snapshot, name) for name in SinkStatus.model_fields}
 
 
-def _quantile_ms(intervals: list[float]) -> float | None:
-    if len(intervals) < 2:
+def p99_of(values: Iterable[float]) -> float | None:
+    """The 99th percentile as the API computes it, ``statistics.quantiles(values, n=100,
+    method="inclusive")[98]`` (None under two values), without the 98 other cut points."""
+    ordered = sorted(values)
+    if len(ordered) < 2:
         return None
-    return round(statistics.quantiles(intervals, n=100, method="inclusive")[98] * 1000, 3)
+    position = (len(ordered) - 1) * 99 / 100
+    below = int(position)
+    if below + 1 == len(ordered):
+        return ordered[below]
+    return ordered[below] + (ordered[below + 1] - ordered[below]) * (position - below)
+
+
+def _quantile_ms(intervals: Iterable[float]) -> float | None:
+    p99 = p99_of(intervals)
+    return None if p99 is None else round(p99 * 1000, 3)
 
 
 def _p99_ms(agent: Agent) -> float | None:

@@ -29,8 +29,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from agent import __version__
 from agent.config import config_for_demo
 from agent.events.envelope import Channel, Event
-from agent.http.metrics import metrics_router, p99_of
-from agent.http.view import FloorView, LiveFeed
+from agent.http.metrics import metrics_router
+from agent.http.view import FloorView, LiveFeed, p99_of
 from agent.poller import LineSpec, Poller
 from agent.runtime import Agent
 from agent.sinks import Sink
