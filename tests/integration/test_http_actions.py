@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import ssl
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -114,3 +116,43 @@ def test_stream_sends_status_and_live_events_over_http(tmp_path: Path) -> None:
                 assert {e["event"] for e in events} & {"online", "machineIdentified", "metersRead"}
 
     asyncio.run(asyncio.wait_for(scenario(), 60))
+
+
+def test_https_when_a_certificate_is_configured(tmp_path: Path) -> None:
+    """With tls_cert/tls_key the same server speaks only TLS, with that certificate."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+    def with_tls(config: AgentConfig) -> AgentConfig:
+        data = with_http(config).model_dump(mode="python")
+        data["http"] = {**data["http"], "tls_cert": str(cert), "tls_key": str(key)}
+        return AgentConfig.model_validate(data, context={"source": "<test>"})
+
+    async def scenario() -> None:
+        async with running(tmp_path / "floor", 1, QUIET, configure=with_tls) as floor:
+            agent = floor.agent
+            await wait_for(lambda: agent.http_url is not None, 20, "the HTTP server")
+            url = str(agent.http_url)
+            assert url.startswith("https://127.0.0.1:")
+            headers = {"Authorization": f"Bearer {TOKEN}"}
+            async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=cert)) as tls:
+                response = await tls.get(f"{url}api/status", headers=headers)
+                assert response.status_code == 200
+                assert response.json()["agent_id"] == "demo"
+            async with httpx.AsyncClient() as untrusting:
+                with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                    await untrusting.get(f"{url}healthz")
+            plain = url.replace("https://", "http://")
+            async with httpx.AsyncClient() as cleartext:
+                with pytest.raises(httpx.HTTPError):
+                    await cleartext.get(f"{plain}healthz")
+
+    asyncio.run(scenario())
