@@ -142,6 +142,11 @@ def _machines(machines: Iterable[tuple[str, str, MachineStats]]) -> Iterator[Met
         "99th percentile of the recent intervals between polls to the machine.",
         labels,
     )
+    latency = _gauge(
+        "machine_poll_latency_p99_seconds",
+        "99th percentile of the recent times from a poll to the machine's valid reply.",
+        labels,
+    )
     now = time.monotonic()
     for line, machine, stats in machines:
         key = [line, machine]
@@ -152,11 +157,14 @@ def _machines(machines: Iterable[tuple[str, str, MachineStats]]) -> Iterator[Met
             reply_age.add_metric(key, now - stats.last_reply_at)
         if (p99 := p99_of(stats.recent_intervals)) is not None:
             interval.add_metric(key, p99)
+        if (p99 := p99_of(stats.recent_latencies)) is not None:
+            latency.add_metric(key, p99)
     yield online
     for _, family in counters:
         yield family
     yield reply_age
     yield interval
+    yield latency
 
 
 def _lines(pollers: Iterable[Poller]) -> Iterator[Metric]:

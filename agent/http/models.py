@@ -32,6 +32,9 @@ class MachineStatus(Model):
     exceptions: int
     poll_rate_hz: float | None = Field(description="polls per second over the recent intervals")
     poll_interval_p99_ms: float | None
+    poll_latency_p99_ms: float | None = Field(
+        description="from a poll sent to the machine's valid reply, recent polls"
+    )
     last_reply_age_s: float | None = Field(description="seconds since the last valid reply")
     last_event: str | None
     last_event_at: datetime | None
@@ -122,6 +125,7 @@ class HistoryPoint(Model):
     events_per_s: float
     buffer_depth: int
     poll_interval_p99_ms: float | None
+    poll_latency_p99_ms: float | None
 
 
 class History(Model):

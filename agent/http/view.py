@@ -118,7 +118,8 @@ class LiveFeed:
                     at=datetime.now(UTC),
                     events_per_s=round(rate, 3),
                     buffer_depth=store.depth().count,
-                    poll_interval_p99_ms=_p99_ms(self.agent),
+                    poll_interval_p99_ms=_p99_ms(self.agent, "recent_intervals"),
+                    poll_latency_p99_ms=_p99_ms(self.agent, "recent_latencies"),
                 )
             )
 
@@ -244,6 +245,7 @@ class FloorView:
             exceptions=s.exceptions if s else 0,
             poll_rate_hz=round(1 / statistics.fmean(intervals), 3) if intervals else None,
             poll_interval_p99_ms=_quantile_ms(intervals),
+            poll_latency_p99_ms=_quantile_ms(s.recent_latencies) if s else None,
             last_reply_age_s=(
                 round(now - s.last_reply_at, 3) if s and s.last_reply_at is not None else None
             ),
@@ -274,6 +276,7 @@ def _quantile_ms(intervals: Iterable[float]) -> float | None:
     return None if p99 is None else round(p99 * 1000, 3)
 
 
-def _p99_ms(agent: Agent) -> float | None:
-    intervals = [v for p in agent.pollers for s in p.stats().values() for v in s.recent_intervals]
-    return _quantile_ms(intervals)
+def _p99_ms(agent: Agent, samples: str) -> float | None:
+    """p99 over every machine's ``samples`` deque (``recent_intervals``, ``recent_latencies``)."""
+    values = [v for p in agent.pollers for s in p.stats().values() for v in getattr(s, samples)]
+    return _quantile_ms(values)

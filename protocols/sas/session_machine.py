@@ -184,6 +184,8 @@ class MachineState:
         """A valid reply arrived; True when it brings the link up."""
         stats = self.stats
         stats.replies += 1
+        if stats.last_poll_at is not None:
+            stats.recent_latencies.append(now - stats.last_poll_at)
         stats.last_reply_at = now
         stats.consecutive_failures = 0
         self.silent_since = None

@@ -96,6 +96,8 @@ class MachineStats:
     fault_counts: dict[str, int] = field(default_factory=dict)
     recent_intervals: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_INTERVALS))
     """Seconds between consecutive polls to this machine, the most recent last."""
+    recent_latencies: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_INTERVALS))
+    """Poll latency: seconds from the last poll sent to this machine to its valid reply."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -735,7 +735,7 @@
   const CHARTS = [
     { id: "chart-events", key: "events_per_s", fmt: (v) => `${v.toFixed(v < 10 ? 1 : 0)} /s` },
     { id: "chart-buffer", key: "buffer_depth", fmt: (v) => num(Math.round(v)) },
-    { id: "chart-poll", key: "poll_interval_p99_ms", fmt: (v) => ms(v) },
+    { id: "chart-poll", key: "poll_latency_p99_ms", fmt: (v) => ms(v) },
   ];
 
   function svg(tag, attrs) {

@@ -145,6 +145,7 @@ def busy_floor(agent: Agent, sinks: list[FakeSink]) -> None:
     m1.nacks, m1.busy, m1.failed_polls, m1.exceptions = 1, 4, 3, 42
     m1.last_reply_at = time.monotonic() - 2.0
     m1.recent_intervals.extend([0.2] * 90 + [0.3] * 10)
+    m1.recent_latencies.extend([0.004] * 95 + [0.012] * 5)
     amqp = sinks[0].state
     amqp.up("amqp://broker.example:5672/")
     amqp.blocked = "memory alarm"
@@ -181,6 +182,7 @@ def test_values_follow_the_agent_state(tmp_path: Path) -> None:
         assert value(f"machine_{counter}_total", **m3) == 0, counter
     assert value("machine_last_reply_age_seconds", **m1) == pytest.approx(2.0, abs=0.5)
     assert value("machine_poll_interval_p99_seconds", **m1) == pytest.approx(0.3)
+    assert value("machine_poll_latency_p99_seconds", **m1) == pytest.approx(0.012)
     assert value("line_connected", line="line-1") == 1
     assert value("line_connected", line="line-2") == 0
     assert value("line_reopens_total", line="line-1") == 0
@@ -210,6 +212,7 @@ def test_values_not_known_yet_are_absent_and_nothing_waiting_is_zero(tmp_path: P
     names = {name for name, _ in got}
     assert "floor_agent_machine_last_reply_age_seconds" not in names
     assert "floor_agent_machine_poll_interval_p99_seconds" not in names
+    assert "floor_agent_machine_poll_latency_p99_seconds" not in names
     assert "floor_agent_sink_latency_p50_seconds" not in names
     assert got[("floor_agent_store_undelivered_events", ())] == 0
     assert got[("floor_agent_store_oldest_undelivered_age_seconds", ())] == 0
@@ -220,7 +223,7 @@ def test_values_not_known_yet_are_absent_and_nothing_waiting_is_zero(tmp_path: P
 def test_every_metric_has_help_and_the_agent_prefix(tmp_path: Path) -> None:
     text = scrape_with(tmp_path, sinks=("amqp",), stored=5, prepare=busy_floor)
     families = list(text_string_to_metric_families(text))
-    assert len(families) == 30
+    assert len(families) == 31
     for family in families:
         assert family.name.startswith("floor_agent_")
         assert family.documentation

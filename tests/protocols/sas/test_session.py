@@ -660,3 +660,12 @@ def test_poll_intervals_are_recorded_per_machine() -> None:
     assert stats.last_poll_at is not None
     assert len(stats.recent_intervals) > 5
     assert min(stats.recent_intervals) >= 0.2 - 1e-9
+
+
+def test_poll_latency_is_recorded_per_reply() -> None:
+    line = Line([FakeEgm(address=1)], SessionConfig(poll_interval=0.2))
+    identified(line)
+    stats = line.session.stats(1)
+    assert len(stats.recent_latencies) > 5
+    # the fake machine answers within the session's reply timeout, never before the poll
+    assert all(0 <= value <= line.session.config.reply_timeout for value in stats.recent_latencies)
