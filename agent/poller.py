@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from asyncio import timeout
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ from .transport import Transport, TransportError, open_transport
 
 BACKOFF_FIRST = 0.5
 COMMAND_TIMEOUT = 10.0
+OPEN_TIMEOUT = 20.0  # a TCP connect to a dead host would otherwise take minutes
 log = logging.getLogger("agent.poller")
 BACKOFF_MAX = 30.0
 
@@ -67,6 +69,10 @@ class LineState:
     last_error: str = ""
     reopen_count: int = 0
     store_waits: int = 0
+    last_progress: float = 0.0
+    """Loop time of the poller's last turn (the watchdog's "still moving" stamp)."""
+    waiting_until: float = 0.0
+    """Loop time until which the poller sleeps on purpose (before reopening its port)."""
 
 
 def utc_now() -> datetime:
@@ -141,18 +147,24 @@ class Poller:
         self.session.request_meters(address, "request")
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
         backoff = BACKOFF_FIRST
         while True:
+            self.state.last_progress = loop.time()
             transport = self._transport_factory(self.spec)
             try:
-                await transport.open()
+                self.state.waiting_until = loop.time() + OPEN_TIMEOUT
+                await self._open(transport)
+                self.state.waiting_until = 0.0
                 self.state.connected = True
                 self.state.last_error = ""
                 backoff = BACKOFF_FIRST
                 await self._serve(transport)
             except TransportError as exc:
                 self.state.last_error = exc.reason
-                log.warning("line %s: %s; reopening", self.spec.name, exc)
+                log.warning(
+                    "line %s: %s; reopening", self.spec.name, exc, extra={"line": self.spec.name}
+                )
             finally:
                 self.state.connected = False
                 with contextlib.suppress(Exception):
@@ -161,11 +173,21 @@ class Poller:
             delay = backoff * (0.5 + self._rng.random())
             backoff = min(backoff * 2, BACKOFF_MAX)
             self.state.reopen_count += 1
+            # a broken port is not a stuck poller: the watchdog counts this wait as progress
+            self.state.waiting_until = loop.time() + delay
             await asyncio.sleep(delay)
             # A new session starts with a sync poll, an implied ACK: what the machines
             # reported must be durable before anything goes on the wire again.
             while self._pending and not await self._flush_pending():
+                self.state.last_progress = loop.time()
                 await asyncio.sleep(BACKOFF_FIRST)
+
+    async def _open(self, transport: Transport) -> None:
+        try:
+            async with timeout(OPEN_TIMEOUT):
+                await transport.open()
+        except TimeoutError:
+            raise TransportError(self.spec.port, f"open timed out ({OPEN_TIMEOUT:.0f} s)") from None
 
     async def _port_lost(self) -> None:
         """Every machine that was online is offline now; the session starts over."""
@@ -196,7 +218,7 @@ class Poller:
         retry_at = 0.0
         store_backoff = BACKOFF_FIRST
         while True:
-            now = loop.time()
+            now = self.state.last_progress = loop.time()
             frame = session.poll(now)
             if frame is not None:
                 transport.discard_input()
@@ -248,7 +270,10 @@ class Poller:
         except StoreError as exc:
             if self.state.store_waits == 0 or self.state.store_waits % 100 == 0:
                 log.warning(
-                    "line %s: cannot store events (%s); machines keep them", self.spec.name, exc
+                    "line %s: cannot store events (%s); machines keep them",
+                    self.spec.name,
+                    exc,
+                    extra={"line": self.spec.name},
                 )
             self.state.last_error = f"store: {exc}"
             self.state.store_waits += 1

@@ -1,7 +1,10 @@
 """Wiring: the store, one poller per line, the upstream sinks and maintenance, in one TaskGroup.
 
 ``serve(config, stop)`` runs until ``stop`` is set, then cancels every task
-and closes the store (pending appends are committed first). A task that
+and closes the store (pending appends are committed first). Under systemd
+(``Type=notify``) it sends READY=1 once the store is open and the pollers
+have started, STATUS= lines and the watchdog heartbeat meanwhile (see
+``watchdog``), and STOPPING=1 when the stop begins. A task that
 fails brings the whole group down with its exception, so the process exits
 non-zero and systemd restarts it (ARCHITECTURE.md rule 7); a broken line or
 upstream is not such a failure - pollers retry those themselves.
@@ -20,10 +23,12 @@ from simulator.runner import raise_file_limit
 
 from .config import AgentConfig, ConfigError, Line, Problem
 from .http.server import run_http
+from .notify import Notifier
 from .poller import LineSpec, Poller
 from .runtime import Agent
 from .sinks import Sink, build_sinks
 from .store import Store, StoreOptions, WhenFull
+from .watchdog import heartbeat
 
 MAINTENANCE_SECONDS = 60.0
 SINK_DRAIN_SECONDS = 3.0
@@ -110,16 +115,19 @@ async def serve(
     *,
     on_ready: Callable[[Agent], None] | None = None,
     store: Store | None = None,
+    notifier: Notifier | None = None,
 ) -> None:
-    """Run the agent until ``stop`` is set."""
+    """Run the agent until ``stop`` is set (``notifier``: systemd's, from the environment)."""
+    notifier = notifier or Notifier()
     config.store_path.parent.mkdir(parents=True, exist_ok=True)
     # each pyserial port holds its descriptor and two pipes; ENVIRONMENT.md
     raise_file_limit(FILES_PER_LINE * len(config.lines) + 256)
+    machines = sum(len(line.machines) for line in config.lines)
     log.info(
         "floor-agent %s starting: %d lines, %d machines, store %s",
         config.agent.id,
         len(config.lines),
-        sum(len(line.machines) for line in config.lines),
+        machines,
         config.store_path,
     )
     if store is None:
@@ -138,6 +146,8 @@ async def serve(
             tasks += [group.create_task(s.run(), name=f"sink {s.name}") for s in sinks]
             tasks.append(group.create_task(maintain(store), name="store maintenance"))
             tasks.append(group.create_task(run_http(agent), name="http"))
+            beat = group.create_task(heartbeat(agent, notifier), name="systemd heartbeat")
+            notifier.ready(f"polling {machines} machine(s) on {len(pollers)} line(s)")
             if on_ready is not None:
                 on_ready(agent)
             # Everything built so far lives as long as the agent: keep it out of the
@@ -145,6 +155,8 @@ async def serve(
             # for tens of milliseconds on a big floor.
             gc.freeze()
             await stop.wait()
+            beat.cancel()  # no WATCHDOG=1 after STOPPING=1
+            notifier.stopping("stopping: committing and delivering what is in flight")
             await stop_pollers_then_drain(tasks[: len(pollers)], sinks)
             for task in tasks:
                 task.cancel()

@@ -198,6 +198,10 @@ class Store:
         self._writer.submit(AdvanceJob(name, seq, future))
         return await future
 
+    async def ping(self) -> None:
+        """A no-op round trip through the writer's queue (the watchdog's liveness check)."""
+        await self._call(partial(int))
+
     async def maintain(self, now: datetime | None = None) -> MaintenanceReport:
         """Delete delivered events older than the look-back window, in chunks."""
         cutoff = retention_cutoff(now or utcnow(), self.options.retention_days)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.config import AgentConfig, config_for_demo, dump_toml
+from agent.notify import Notifier
 from agent.runtime import Agent
 from agent.service import serve
 from agent.store import Store
@@ -74,13 +75,16 @@ async def running(
     *,
     store: Store | None = None,
     configure: Configure | None = None,
+    notifier: Notifier | None = None,
 ) -> AsyncIterator[Floor]:
     """Start the simulator and the agent; stop the agent, then the simulator, on exit."""
     simulator, config = await start_simulator(directory, machines, scenario, configure)
     stop_sim, stop_agent = asyncio.Event(), asyncio.Event()
     agents: list[Agent] = []
     sim_task = asyncio.create_task(simulator.run(stop_sim))
-    agent_task = asyncio.create_task(serve(config, stop_agent, on_ready=agents.append, store=store))
+    agent_task = asyncio.create_task(
+        serve(config, stop_agent, on_ready=agents.append, store=store, notifier=notifier)
+    )
     try:
         while not agents:
             await asyncio.sleep(0.01)
