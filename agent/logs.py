@@ -80,6 +80,8 @@ def configure(settings: Logging) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.level.upper())
+    for name, level in settings.modules.items():
+        logging.getLogger(name).setLevel(level.upper())
     if no_journal:  # said once the handler is in place, so it reaches stderr formatted
         logging.getLogger("agent").warning(
             "logging.journal is set but systemd-python is not installed; logging to stderr"

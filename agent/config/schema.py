@@ -146,10 +146,23 @@ class Http(Section):
     jwt: HttpJwt | None = None
 
 
+Level = Literal["debug", "info", "warning", "error"]
+
+
+def _logger_names(levels: dict[str, Level]) -> dict[str, Level]:
+    for name in levels:
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"a logger name such as 'agent.sinks.amqp', got {name!r}")
+    return levels
+
+
 class Logging(Section):
-    level: Literal["debug", "info", "warning", "error"] = "info"
+    level: Level = "info"
     format: Literal["text", "json"] = "text"
     journal: bool = False
+    modules: Annotated[dict[str, Level], AfterValidator(_logger_names)] = Field(
+        default_factory=dict
+    )
 
 
 class AgentConfig(Section):

@@ -124,7 +124,12 @@ def test_every_default() -> None:
         "tokens": (),
         "jwt": None,
     }
-    assert config.logging.model_dump() == {"level": "info", "format": "text", "journal": False}
+    assert config.logging.model_dump() == {
+        "level": "info",
+        "format": "text",
+        "journal": False,
+        "modules": {},
+    }
     assert config.store_path == Path("/var/lib/floor-agent/events.sqlite")
     assert [(ln.name, m.id) for ln, m in config.machines()] == [("bank-a", "m1")]
 

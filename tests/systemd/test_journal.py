@@ -85,3 +85,29 @@ def test_without_systemd_python_the_journal_falls_back_to_stderr(
     logging.getLogger("agent.poller").warning("line x: gone", extra={"line": "x"})
     assert "line x: gone" in stream.getvalue()
     assert "systemd-python is not installed" in stream.getvalue()
+
+
+def test_levels_per_module_override_the_root_level() -> None:
+    names = ("agent.sinks.amqp", "agent.http")
+    saved = {name: logging.getLogger(name).level for name in names}
+    try:
+        configure(Logging(level="warning", modules={"agent.sinks.amqp": "debug"}))
+        assert logging.getLogger().level == logging.WARNING
+        assert logging.getLogger("agent.sinks.amqp").isEnabledFor(logging.DEBUG)
+        assert logging.getLogger("agent.sinks.amqp.broker").isEnabledFor(logging.DEBUG)
+        assert not logging.getLogger("agent.http").isEnabledFor(logging.INFO)
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def test_a_bad_logger_name_is_a_config_error() -> None:
+    from agent.config import ConfigError, parse_config  # noqa: PLC0415 - local to the test
+
+    text = (
+        '[agent]\nid = "a"\n[[lines]]\nname = "l"\nport = "/dev/ttyS0"\nprotocol = "sas"\n'
+        '[[lines.machines]]\naddress = 1\nid = "m"\n'
+        '[logging]\nmodules = { "agent poller" = "debug" }\n'
+    )
+    with pytest.raises(ConfigError, match=r"logging\.modules.*logger name"):
+        parse_config(text, "f.toml")
