@@ -67,15 +67,11 @@ _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _CLAIM = re.compile(r"\S{1,200}")
 
 
-def _token_name(value: str) -> str:
+def check_token_name(value: str) -> str:
+    """The rule for ``[[http.tokens]].name``, for the ``token new`` command too."""
     if not _TOKEN_NAME.fullmatch(value):
         raise ValueError(f"use 1-64 letters, digits, '.', '_', '@' and '-', got {value!r}")
     return value
-
-
-def check_token_name(value: str) -> str:
-    """The rule for ``[[http.tokens]].name``, for the ``token new`` command too."""
-    return _token_name(value)
 
 
 def _sha256(value: str) -> str:
@@ -122,7 +118,7 @@ NonEmpty = Annotated[Plain, AfterValidator(_not_empty)]
 class HttpToken(Section):
     """One ``[[http.tokens]]``: a bearer token known by its hash, with its holder's role."""
 
-    name: Annotated[Plain, AfterValidator(_token_name)]
+    name: Annotated[Plain, AfterValidator(check_token_name)]
     role: Annotated[RoleName, BeforeValidator(unwrap)]
     sha256: Annotated[Plain, AfterValidator(_sha256)]
 

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from agent.sinks.status import SinkSnapshot
+
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -64,25 +66,6 @@ class StoreStatus(Model):
     last_error: str | None
 
 
-class SinkStatus(Model):
-    name: str
-    connected: bool
-    endpoint: str | None
-    blocked: str | None
-    lag_events: int
-    oldest_unconfirmed_age_s: float | None
-    confirmed_seq: int
-    published: int
-    confirmed: int
-    failures: int
-    connects: int
-    last_error: str | None
-    last_error_at: datetime | None
-    connected_since: datetime | None
-    latency_p50_ms: float | None
-    latency_p99_ms: float | None
-
-
 class Status(Model):
     agent_id: str
     version: str
@@ -91,7 +74,7 @@ class Status(Model):
     lines: list[LineStatus]
     machines: list[MachineStatus]
     store: StoreStatus
-    sinks: list[SinkStatus]
+    sinks: list[SinkSnapshot] = Field(description="each upstream sink (agent/sinks/status.py)")
 
 
 class EventOut(Model):

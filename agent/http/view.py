@@ -34,7 +34,6 @@ from .models import (
     LineStatus,
     MachineDetail,
     MachineStatus,
-    SinkStatus,
     Status,
     StoreStatus,
 )
@@ -200,7 +199,7 @@ class FloorView:
             ],
             machines=self.machines(),
             store=self.store_status(),
-            sinks=[SinkStatus(**_fields(sink.snapshot())) for sink in agent.sinks],
+            sinks=[sink.snapshot() for sink in agent.sinks],
         )
 
     def store_status(self) -> StoreStatus:
@@ -252,10 +251,6 @@ class FloorView:
             last_event=memory.last_event,
             last_event_at=memory.last_event_at,
         )
-
-
-def _fields(snapshot: Any) -> dict[str, Any]:
-    return {name: getattr(snapshot, name) for name in SinkStatus.model_fields}
 
 
 def p99_of(values: Iterable[float]) -> float | None:

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from agent.config import AgentConfig, config_for_demo, dump_toml
 from agent.notify import Notifier
@@ -38,6 +39,20 @@ class Floor:
 
 
 Configure = Callable[[AgentConfig], AgentConfig]
+
+
+def with_http(**http: Any) -> Configure:
+    """A ``configure`` for ``running``: these ``[http]`` keys on top, validated like a file.
+
+    ``running`` already listens on a free port of 127.0.0.1 (``agent.http_url``).
+    """
+
+    def configure(config: AgentConfig) -> AgentConfig:
+        data = config.model_dump(mode="python")
+        data["http"] = {**data["http"], **http}
+        return AgentConfig.model_validate(data, context={"source": "<test>"})
+
+    return configure
 
 
 async def start_simulator(

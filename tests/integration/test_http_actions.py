@@ -14,10 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from agent.config import AgentConfig
-
 from .broker import wait_for
-from .floor import running
+from .floor import running, with_http
 
 pytestmark = pytest.mark.integration
 
@@ -29,20 +27,8 @@ games_per_minute = 2.0
 TOKEN = "operator-token-for-the-actions-test-0123456789"
 
 
-def with_http(config: AgentConfig) -> AgentConfig:
-    data = config.model_dump(mode="python")
-    data["http"] = {
-        **data["http"],
-        "listen": "127.0.0.1:0",
-        "tokens": [
-            {
-                "name": "ops",
-                "role": "operator",
-                "sha256": hashlib.sha256(TOKEN.encode()).hexdigest(),
-            }
-        ],
-    }
-    return AgentConfig.model_validate(data, context={"source": "<test>"})
+OPERATOR = {"name": "ops", "role": "operator", "sha256": hashlib.sha256(TOKEN.encode()).hexdigest()}
+with_operator = with_http(tokens=[OPERATOR])
 
 
 def play_enabled(model: Any) -> bool:
@@ -51,7 +37,7 @@ def play_enabled(model: Any) -> bool:
 
 def test_actions_reach_the_machine(tmp_path: Path) -> None:
     async def scenario() -> None:
-        async with running(tmp_path, 2, QUIET, configure=with_http) as floor:
+        async with running(tmp_path, 2, QUIET, configure=with_operator) as floor:
             agent = floor.agent
             await wait_for(lambda: agent.http_url is not None, 20, "the HTTP server")
             await wait_for(
@@ -92,7 +78,7 @@ def test_actions_reach_the_machine(tmp_path: Path) -> None:
 
 def test_stream_sends_status_and_live_events_over_http(tmp_path: Path) -> None:
     async def scenario() -> None:
-        async with running(tmp_path, 2, QUIET, configure=with_http) as floor:
+        async with running(tmp_path, 2, QUIET, configure=with_operator) as floor:
             agent = floor.agent
             await wait_for(lambda: agent.http_url is not None, 20, "the HTTP server")
             headers = {"Authorization": f"Bearer {TOKEN}"}
@@ -131,10 +117,7 @@ def test_https_when_a_certificate_is_configured(tmp_path: Path) -> None:
         capture_output=True,
     )
 
-    def with_tls(config: AgentConfig) -> AgentConfig:
-        data = with_http(config).model_dump(mode="python")
-        data["http"] = {**data["http"], "tls_cert": str(cert), "tls_key": str(key)}
-        return AgentConfig.model_validate(data, context={"source": "<test>"})
+    with_tls = with_http(tokens=[OPERATOR], tls_cert=str(cert), tls_key=str(key))
 
     async def scenario() -> None:
         async with running(tmp_path / "floor", 1, QUIET, configure=with_tls) as floor:

@@ -21,9 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err
 
-from agent.config import AgentConfig
-
-from .floor import running
+from .floor import running, with_http
 
 pytestmark = pytest.mark.integration
 
@@ -37,18 +35,9 @@ bills_per_hour = 60.0
 """
 
 
-def with_http(config: AgentConfig) -> AgentConfig:
-    data = config.model_dump(mode="python")
-    data["http"] = {
-        **data["http"],
-        "listen": "127.0.0.1:0",
-        "rate_limit_per_s": 10000.0,
-        "rate_burst": 10000,
-        "tokens": [
-            {"name": "fuzz", "role": "admin", "sha256": hashlib.sha256(TOKEN.encode()).hexdigest()}
-        ],
-    }
-    return AgentConfig.model_validate(data, context={"source": "<test>"})
+FUZZER = {"name": "fuzz", "role": "admin", "sha256": hashlib.sha256(TOKEN.encode()).hexdigest()}
+# every request comes from one address: the rate limit would answer 429 to most of them
+with_fuzzer = with_http(tokens=[FUZZER], rate_limit_per_s=10000.0, rate_burst=10000)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +48,7 @@ def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     failure: list[BaseException] = []
 
     async def main() -> None:
-        async with running(directory, 3, SCENARIO, configure=with_http) as floor:
+        async with running(directory, 3, SCENARIO, configure=with_fuzzer) as floor:
             while floor.agent.http_url is None:
                 await asyncio.sleep(0.05)
             url.append(floor.agent.http_url)

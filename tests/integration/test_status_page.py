@@ -32,7 +32,6 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
-from agent.config import AgentConfig
 from simulator.faults import FaultInjector, FaultRates, TimedFault
 from simulator.runner import Simulator
 
@@ -73,12 +72,6 @@ def chromium() -> Path:
     if os.environ.get("CI") == "true":
         pytest.fail(reason)
     pytest.skip(reason)
-
-
-def listen_anywhere(config: AgentConfig) -> AgentConfig:
-    """The HTTP server on a free port of 127.0.0.1 (``agent.http_url`` says which)."""
-    http = config.http.model_copy(update={"listen": "127.0.0.1:0"})
-    return config.model_copy(update={"http": http})
 
 
 def silence(simulator: Simulator, machine_id: str, seconds: float) -> None:
@@ -202,7 +195,7 @@ def test_the_page_shows_live_events_and_a_silenced_machine_going_offline(tmp_pat
         return await asyncio.get_running_loop().run_in_executor(browser_thread, call)
 
     async def scenario() -> None:
-        async with running(tmp_path, len(MACHINES), SCENARIO, configure=listen_anywhere) as floor:
+        async with running(tmp_path, len(MACHINES), SCENARIO) as floor:
             agent = floor.agent
             await until(lambda: agent.http_url is not None, 20.0, "the HTTP server to listen")
             assert agent.http_url is not None

@@ -25,12 +25,14 @@ from typing import Any
 
 import aio_pika
 import aiormq.abc
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
+import aiormq.exceptions
+from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 from yarl import URL
 
 from agent.config.upstream import AmqpQueue, AmqpUpstream, redact_url
 
 CLOSE_TIMEOUT_S = 5.0
+MAX_ERROR_TEXT = 300
 CONFIRMS_CHANNEL = {"publisher_confirms": True, "on_return_raises": True}
 
 
@@ -54,13 +56,12 @@ class Backoff:
 
 @dataclass(slots=True)
 class BrokerLink:
-    """An open connection with its confirm-mode channel and the exchange to publish to."""
+    """An open connection with its confirm-mode channel (topology declared)."""
 
     url: str
     """Redacted: safe for status and logs."""
     connection: Any
     channel: AbstractChannel
-    exchange: AbstractExchange
     publisher: aiormq.abc.AbstractChannel
     """aio-pika's own aiormq channel under ``channel``: publishing straight to it
     skips building an ``aio_pika.Message`` per event (the hot path)."""
@@ -75,7 +76,7 @@ class BrokerLink:
             self._on_close(None, None)
 
     def _on_close(self, _sender: object, exc: BaseException | None = None) -> None:
-        self.mark_broken(describe_close(exc))
+        self.mark_broken(describe(exc))
 
     def mark_broken(self, reason: str) -> None:
         """Take this link out of use (closed, or no longer trusted after a timeout)."""
@@ -117,11 +118,14 @@ def _closed(task: asyncio.Task[Any]) -> None:
         task.exception()  # closing a broken connection may fail; it is gone either way
 
 
-def describe_close(exc: BaseException | None) -> str:
+def describe(exc: BaseException | None) -> str:
+    """A short, single-line account of a broker or network error for status and logs."""
     if exc is None:
         return "closed"
     text = str(exc) or type(exc).__name__
-    return text if len(text) <= 300 else text[:300] + "..."
+    if isinstance(exc, aiormq.exceptions.AMQPError) and exc.args:
+        text = f"{type(exc).__name__}: {exc.args[0]}"
+    return text if len(text) <= MAX_ERROR_TEXT else text[:MAX_ERROR_TEXT] + "..."
 
 
 def tls_context(settings: AmqpUpstream) -> ssl.SSLContext:
@@ -155,17 +159,18 @@ async def connect(settings: AmqpUpstream, url: str, connection_name: str) -> Bro
     )
     try:
         channel = await asyncio.wait_for(connection.channel(**CONFIRMS_CHANNEL), timeout)
-        exchange = await asyncio.wait_for(declare_topology(channel, settings), timeout)
+        await asyncio.wait_for(declare_topology(channel, settings), timeout)
         publisher = await channel.get_underlay_channel()
     except BaseException:
         await close_quietly(connection)
         raise
-    return BrokerLink(redact_url(url), connection, channel, exchange, publisher)
+    return BrokerLink(redact_url(url), connection, channel, publisher)
 
 
-async def declare_topology(channel: AbstractChannel, settings: AmqpUpstream) -> AbstractExchange:
+async def declare_topology(channel: AbstractChannel, settings: AmqpUpstream) -> None:
     if not settings.declare:
-        return await channel.get_exchange(settings.exchange, ensure=True)
+        await channel.get_exchange(settings.exchange, ensure=True)
+        return
     exchange = await channel.declare_exchange(
         settings.exchange, aio_pika.ExchangeType.TOPIC, durable=True
     )
@@ -175,7 +180,6 @@ async def declare_topology(channel: AbstractChannel, settings: AmqpUpstream) -> 
         )
         for pattern in queue.bindings:
             await declared.bind(exchange, routing_key=pattern)
-    return exchange
 
 
 def queue_arguments(queue: AmqpQueue) -> dict[str, Any]:

@@ -25,7 +25,6 @@ import logging
 from functools import partial
 from typing import Any
 
-import aiormq.exceptions
 from aio_pika.exceptions import AMQPError, DeliveryError, PublishError
 from pamqp.commands import Basic
 
@@ -35,7 +34,7 @@ from agent.store import Store, StoreClosed
 
 from ..outbox import DeliveryFailedError, OutboxPump
 from ..status import SinkSnapshot, SinkState
-from .broker import Backoff, BrokerLink, connect
+from .broker import Backoff, BrokerLink, connect, describe
 from .message import build_properties, encode_body, routing_key
 
 log = logging.getLogger("agent.sinks.amqp")
@@ -272,10 +271,3 @@ def returned_reason(exc: PublishError) -> str:
     if code is None and text is None:
         return "unroutable"
     return f"{code} {text}".strip()
-
-
-def describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, aiormq.exceptions.AMQPError) and exc.args:
-        text = f"{type(exc).__name__}: {exc.args[0]}"
-    return text
