@@ -2,8 +2,9 @@
 
 With no arguments: four machines of the ``busy_friday`` scenario, each on its
 own pty, a configuration generated for them, the store in a temporary data
-dir, and a live one-line summary every second until Ctrl-C. Later parts of
-the product (status page, AMQP when a broker is reachable) join here.
+dir, and a live one-line summary every second until Ctrl-C. The simulator
+is imported when the demo runs, never when this module loads (the daemon's
+path must not load the test tool).
 """
 
 from __future__ import annotations
@@ -16,10 +17,6 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
-
-from simulator.cli import scenario_from
-from simulator.runner import Simulator, SimulatorOptions
-from simulator.scenario import ScenarioError
 
 from .config import DEMO_QUEUE, DEMO_QUEUE_LENGTH, ConfigError, config_for_demo, dump_toml
 from .runtime import Agent
@@ -85,6 +82,10 @@ async def run_demo(
     amqp: str | None = None,
     listen: str = "127.0.0.1:8080",
 ) -> int:
+    # the test tool loads only when the demo runs (module doc)
+    from simulator.cli import scenario_from  # noqa: PLC0415
+    from simulator.runner import Simulator, SimulatorOptions  # noqa: PLC0415
+
     with contextlib.ExitStack() as stack:
         base = directory or Path(
             stack.enter_context(tempfile.TemporaryDirectory(prefix="floor-demo-"))
@@ -100,7 +101,7 @@ async def run_demo(
         simulator.scenario.check_machines(simulator.ids)
         await simulator.start()
         ports = [
-            (link.port, [(egm.address, egm.machine_id) for egm in link.line.egms])
+            (link.port, [(egm.address, egm.machine_id) for egm in link.line.machines])
             for link in simulator.links
         ]
         config = config_for_demo(ports, base / "data", amqp_url=amqp, listen=listen)
@@ -138,6 +139,8 @@ async def run_demo(
 
 
 def demo_command(args: argparse.Namespace) -> int:
+    from simulator.scenario import ScenarioError  # noqa: PLC0415 - see run_demo
+
     try:
         return asyncio.run(
             run_demo(

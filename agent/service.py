@@ -18,13 +18,12 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from protocols.sas.session_types import SessionConfig
-from simulator.runner import raise_file_limit
-
-from .config import AgentConfig, ConfigError, Line, Problem
+from .config import AgentConfig, ConfigError
 from .http.server import run_http
+from .limits import raise_file_limit
+from .lines.registry import build_adapter, unsupported
 from .notify import Notifier
-from .poller import LineSpec, Poller
+from .poller import Poller
 from .runtime import Agent
 from .sinks import Sink, build_sinks
 from .store import Store, StoreOptions, WhenFull
@@ -36,38 +35,9 @@ FILES_PER_LINE = 6
 log = logging.getLogger("agent")
 
 
-def session_config(line: Line) -> SessionConfig:
-    return SessionConfig(
-        poll_interval=line.poll_interval_ms / 1000,
-        reply_timeout=line.reply_timeout_ms / 1000,
-        inter_byte_gap=line.inter_byte_gap_ms / 1000,
-        retries=line.retries,
-        offline_after_failures=line.offline_after_failures,
-        offline_after_silence=line.offline_after_s,
-        meter_interval=line.meter_interval_s,
-        real_time_events=line.real_time_events,
-    )
-
-
-def line_spec(line: Line, config: AgentConfig) -> LineSpec:
-    return LineSpec(
-        name=line.name,
-        port=line.port,
-        baud=line.baud,
-        wakeup=line.wakeup == "parity",
-        machines=[(m.address, m.id, m.denomination_cents) for m in line.machines],
-        session=session_config(line),
-        currency=config.agent.currency,
-    )
-
-
 def check_supported(config: AgentConfig, source: str) -> None:
     """Refuse, as a configuration error, what this build cannot run yet."""
-    problems = [
-        Problem(key=f"lines[{n}].protocol", reason="GAPI lines are not supported by this build yet")
-        for n, line in enumerate(config.lines)
-        if line.protocol != "sas"
-    ]
+    problems = unsupported(config)
     if problems:
         raise ConfigError(source, problems)
 
@@ -120,7 +90,6 @@ async def serve(
     """Run the agent until ``stop`` is set (``notifier``: systemd's, from the environment)."""
     notifier = notifier or Notifier()
     config.store_path.parent.mkdir(parents=True, exist_ok=True)
-    # each pyserial port holds its descriptor and two pipes; ENVIRONMENT.md
     raise_file_limit(FILES_PER_LINE * len(config.lines) + 256)
     machines = sum(len(line.machines) for line in config.lines)
     log.info(
@@ -136,10 +105,11 @@ async def serve(
         sinks = build_sinks(config, store)
         # before any poller appends: a sink must never miss an event
         await store.register_sinks([sink.name for sink in sinks])
-        last = await asyncio.to_thread(store.last_reported)
-        pollers = [
-            Poller(line_spec(line, config), store, last_reported=last) for line in config.lines
-        ]
+        adapters = [build_adapter(line, config.agent) for line in config.lines]
+        points = await asyncio.to_thread(store.resume_points)
+        for adapter in adapters:
+            adapter.resume(points)
+        pollers = [Poller(adapter, store) for adapter in adapters]
         agent = Agent(config=config, store=store, pollers=pollers, sinks=sinks)
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(p.run(), name=f"line {p.spec.name}") for p in pollers]

@@ -160,3 +160,8 @@ def ticket_cents(rng: random.Random, denomination_cents: int) -> int:
     """A ticket a player brings from another machine, in whole credits of this one."""
     cents = rng.randint(100, 20_000)
     return max(cents - cents % denomination_cents, denomination_cents)
+
+
+def seeded(seed: int, machine_index: int) -> random.Random:
+    """A per-machine random generator derived from the scenario seed."""
+    return random.Random(seed * 1_000_003 + machine_index)

@@ -15,10 +15,9 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from .runner import Simulator, SimulatorOptions
-from .sas_egm import EgmConfig
+from .sas import EgmConfig
 from .scenario import Scenario, ScenarioError, builtin_scenario, list_builtin, load_scenario
 
 
@@ -45,9 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--summary-every", type=float, default=5.0, help="seconds; 0 = never")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m simulator") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m simulator", description="Simulated slot machines on virtual serial ports."
+        prog=prog, description="Simulated slot machines on virtual serial ports."
     )
     add_arguments(parser)
     return parser
@@ -122,16 +121,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    return run(build_parser().parse_args(argv))
-
-
-def add_parser(commands: Any) -> None:
-    """Mount as ``floor-agent simulate``."""
-    parser = commands.add_parser(
-        "simulate",
-        help="run simulated slot machines on virtual serial ports",
-        description="Simulated slot machines on virtual serial ports.",
-    )
-    add_arguments(parser)
-    parser.set_defaults(run=run)
+def main(argv: Sequence[str] | None = None, prog: str = "python -m simulator") -> int:
+    """``python -m simulator``, and ``floor-agent simulate`` (with its own ``prog``)."""
+    return run(build_parser(prog).parse_args(argv))

@@ -8,8 +8,7 @@ Exit codes: 0 the comparison is ok, 1 something was lost, duplicated, out of
 order or unexpected, 2 an input is unreadable or malformed (the message names
 the file and line) or the command line is wrong.
 
-``add_commands(subparsers)`` mounts the same commands under another parser
-(e.g. ``floor-agent simulate ledger``); each sets ``run(args) -> int``.
+``floor-agent ledger ...`` runs ``main`` with its own ``prog``.
 """
 
 from __future__ import annotations
@@ -42,9 +41,9 @@ def add_commands(commands: Any) -> None:
     parser.set_defaults(run=run_compare)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m simulator.ledger") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m simulator.ledger",
+        prog=prog,
         description="Tools for the simulator's ledger of reported events.",
     )
     add_commands(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
@@ -68,9 +67,10 @@ def run_compare(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_MISMATCH
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python -m simulator.ledger") -> int:
+    """``python -m simulator.ledger``, and ``floor-agent ledger`` (with its own ``prog``)."""
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(prog).parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     result: int = args.run(args)

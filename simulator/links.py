@@ -20,14 +20,13 @@ import os
 import tty
 from pathlib import Path
 
-from .sas_egm import Reply
-from .sas_line import SasLine
+from .wire import Reply, SimulatedLine
 
 
 class Link:
     """Common part: feed a line with what the host wrote, schedule the replies."""
 
-    def __init__(self, line: SasLine, loop: asyncio.AbstractEventLoop, origin: float) -> None:
+    def __init__(self, line: SimulatedLine, loop: asyncio.AbstractEventLoop, origin: float) -> None:
         self.line = line
         self.loop = loop
         self.origin = origin
@@ -66,7 +65,7 @@ class PtyLink(Link):
     """A line on a pseudo-terminal; ``path`` becomes a symlink to its slave."""
 
     def __init__(
-        self, line: SasLine, loop: asyncio.AbstractEventLoop, origin: float, path: Path
+        self, line: SimulatedLine, loop: asyncio.AbstractEventLoop, origin: float, path: Path
     ) -> None:
         super().__init__(line, loop, origin)
         self.path = path
@@ -112,7 +111,7 @@ class PtyLink(Link):
 class TcpLink(Link):
     """A line behind a TCP port; one host connection at a time (like a device server)."""
 
-    def __init__(self, line: SasLine, loop: asyncio.AbstractEventLoop, origin: float) -> None:
+    def __init__(self, line: SimulatedLine, loop: asyncio.AbstractEventLoop, origin: float) -> None:
         super().__init__(line, loop, origin)
         self.server: asyncio.Server | None = None
         self.active: _TcpConnection | None = None

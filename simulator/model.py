@@ -337,7 +337,8 @@ class MachineModel(MachineState):
     # --- what is scheduled ----------------------------------------------------------
 
     def _start_game(self, at: float) -> list[MachineEvent]:
-        if not self.in_service or self.wager is not None or self.credits == 0:
+        playable = self.in_service and self.game_enabled and self.wager is None
+        if not playable or self.credits == 0:
             return []
         wager = min(draw.wager(self._rng, self.max_bet), self.credits)
         self._game_ends_at = at + self.game_seconds

@@ -20,12 +20,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from .activity import seeded
 from .faults import REPLY_FAULTS, FaultInjector, FaultRates, TimedFault
 from .ledger import LedgerWriter
 from .links import Link, PtyLink, TcpLink
 from .model import MachineModel
-from .sas_egm import EgmConfig, SasEgm, seeded
-from .sas_line import SasLine
+from .sas import EgmConfig, SasEgm, SasLine
 from .scenario import Scenario, ScenarioIncident
 
 MANIFEST = "simulator.json"
@@ -170,7 +170,7 @@ class Simulator:
     def manifest(self) -> dict[str, object]:
         machines = []
         for link in self.links:
-            for egm in link.line.egms:
+            for egm in link.line.machines:
                 machines.append(
                     {
                         "id": egm.machine_id,

@@ -104,6 +104,12 @@ class MachineState:
         self.enabled = True  # play enabled by the host
         self.powered = True
         self.bill_acceptor_enabled = True
+        self.bill_notes: frozenset[int] | None = None
+        """The notes the acceptor takes (SAS LP 08); ``None``: every note."""
+        self.acceptor_stays_enabled = True
+        """False: the acceptor disables itself after each bill (LP 08's action flag)."""
+        self.sound = True
+        self.game_enabled = True  # the machine's one game (SAS LP 09)
         self.handpay: Handpay | None = None
         self.card: str | None = None  # player card number
         self.last_bill: LastBill | None = None
@@ -135,6 +141,16 @@ class MachineState:
         locked = self.handpay is not None or bool(self._tilts)
         door_open = bool(PLAY_BLOCKING_DOORS & self._doors.keys())
         return self.powered and self.enabled and not locked and not door_open
+
+    def takes_note(self, dollars: int) -> bool:
+        """Whether the bill acceptor would stack this note now."""
+        enabled = self.bill_notes is None or dollars in self.bill_notes
+        return self.in_service and self.bill_acceptor_enabled and enabled
+
+    def configure_bills(self, dollars: tuple[int, ...], *, stay_enabled: bool) -> None:
+        """The host chooses the notes taken and whether the acceptor stays on after each."""
+        self.bill_notes = frozenset(dollars)
+        self.acceptor_stays_enabled = stay_enabled
 
     @property
     def limit_credits(self) -> int:
@@ -200,14 +216,15 @@ class MachineState:
 
     def _bill(self, at: float, dollars: int) -> list[MachineEvent]:
         cents = dollars * 100
-        if not (self.in_service and self.bill_acceptor_enabled) or cents % self.denomination_cents:
-            return []  # a note the machine cannot take in whole credits is returned
+        if not self.takes_note(dollars) or cents % self.denomination_cents:
+            return []  # a note refused, or one it cannot take in whole credits, is returned
         credits, m = cents // self.denomination_cents, self.meters
         self.credits += credits
         m.bills_credits += credits
         m.total_drop += credits
         m.bills_by_dollars[dollars] = m.bills_by_dollars.get(dollars, 0) + 1
         self.last_bill = LastBill(dollars=dollars, count=m.bills_by_dollars[dollars])
+        self.bill_acceptor_enabled = self.acceptor_stays_enabled
         return [event(Kind.BILL_ACCEPTED, at, dollars=dollars)]
 
     def _cash_out(self, at: float, validation: str) -> list[MachineEvent]:

@@ -12,9 +12,11 @@ Modules, in the order a file goes through them::
     base.py       Section (frozen, strict, unknown keys forbidden) and the
                   field types every section shares
     schema.py     the pydantic models, one per section
+    line_base.py  the keys every [[lines]] has; each protocol's model lives
+                  with its adapter (agent/lines/<protocol>/config.py)
     upstream.py   [upstream.amqp]: AmqpUpstream, AmqpQueue, redact_url
     endpoints.py  serial ports and listen addresses, pure syntax checks
-    checks.py     checks across keys (duplicates, SAS address range, TLS pair,
+    checks.py     checks across keys (duplicates, each line's own rules, TLS pair,
                   the AMQP rules that span keys)
     errors.py     ConfigError, Problem, EX_CONFIG
     toml_out.py   dump_toml: back to TOML (secrets stay references)
@@ -23,6 +25,7 @@ Modules, in the order a file goes through them::
 
 from .demo import DEMO_QUEUE, DEMO_QUEUE_LENGTH, config_for_demo
 from .errors import EX_CONFIG, ConfigError, Problem
+from .line_base import Machine
 from .load import load_config, parse_config
 from .schema import (
     AgentConfig,
@@ -30,7 +33,6 @@ from .schema import (
     Http,
     Line,
     Logging,
-    Machine,
     Store,
     Upstream,
 )

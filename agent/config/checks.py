@@ -3,7 +3,8 @@
 - line names are unique; no two lines use the same port (after
   normalising: ``/dev//ttyS0`` is ``/dev/ttyS0``, URL hosts ignore case);
 - machine ids are unique across the whole file, addresses unique per line;
-- a SAS address is 1-127 (the schema allows up to 247, GAPI's limit);
+- each line's own rules (``problems`` of its protocol's model: a SAS address
+  is 1-127, where the shared schema allows up to 247, GAPI's limit);
 - ``[upstream.amqp]``: the rules across its keys (``amqp_problems`` in
   upstream.py: one of ``url``/``urls``, TLS files only for ``amqps``,
   ``key_file`` needs ``cert_file``, the reconnect delays, queue names);
@@ -29,7 +30,6 @@ from .upstream import amqp_problems
 if TYPE_CHECKING:
     from .schema import AgentConfig
 
-SAS_MAX_ADDRESS = 127
 T = TypeVar("T", bound=Hashable)
 
 
@@ -48,9 +48,7 @@ def cross_check(config: AgentConfig) -> list[Problem]:
             _unique(problems, machine_ids, machine.id, f"{at}.id", f"machine id {machine.id!r}")
             address = f"address {machine.address} on this line"
             _unique(problems, addresses, machine.address, f"{at}.address", address)
-            if line.protocol == "sas" and machine.address > SAS_MAX_ADDRESS:
-                reason = f"a SAS address is 1-{SAS_MAX_ADDRESS}, got {machine.address}"
-                problems.append(Problem(key=f"{at}.address", reason=reason))
+        problems += line.problems(here)
     if config.upstream.amqp is not None:
         problems += amqp_problems(config.upstream.amqp, "upstream.amqp")
     http = config.http

@@ -20,7 +20,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
 from .errors import ConfigError, Problem, key_path
-from .schema import AgentConfig
+from .schema import LINE_MODELS, AgentConfig
 from .secret import resolve_secrets
 
 _TOML_WHERE = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)$")
@@ -91,14 +91,21 @@ def _syntax_problem(message: str) -> Problem:
 
 
 def _problem(error: ErrorDetails) -> Problem:
-    loc = error["loc"]
+    loc = _untagged(error["loc"])
     kind = error["type"]
     reason = error["msg"].removeprefix("Value error, ")
     value = error.get("input")
+    if kind in ("union_tag_not_found", "union_tag_invalid"):  # [[lines]]'s protocol
+        loc = (*loc, "protocol")
+        protocol = value.get("protocol") if isinstance(value, dict) else None
+        kind, value = ("missing", None) if protocol is None else ("literal_error", protocol)
+        reason = "Input should be " + " or ".join(repr(tag) for tag in LINE_MODELS)
+    if kind == "model_attributes_type":
+        kind = "model_type"
     if kind == "missing":
         reason = "required key is missing"
     elif kind == "extra_forbidden":
-        reason = "unknown key" + _suggestion(loc)
+        reason = "unknown key" + _suggestion(error["loc"])
     elif kind in ("model_type", "is_instance_of"):  # the only instance check is for Path
         what = "a table" if kind == "model_type" else "a path (a string)"
         reason = f"Input should be {what} (got {_toml_type(value)})"
@@ -116,11 +123,22 @@ def _toml_type(value: Any) -> str:
     return "a date or time"
 
 
+def _untagged(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """``loc`` without the protocol tag pydantic puts after ``lines, n``."""
+    if len(loc) > 2 and loc[0] == "lines" and isinstance(loc[1], int) and loc[2] in LINE_MODELS:
+        return loc[:2] + loc[3:]
+    return loc
+
+
 def _suggestion(loc: tuple[int | str, ...]) -> str:
     """The closest known key; an unknown key's parents are all model fields or indexes."""
     fields = AgentConfig.model_fields
     for part in loc[:-1]:
-        if isinstance(part, str):
+        if part == "lines":  # a union: the protocol tag after the index names the model
+            continue
+        if isinstance(part, str) and part in LINE_MODELS:
+            fields = LINE_MODELS[part].model_fields
+        elif isinstance(part, str):
             fields = _model_in(fields[part].annotation).model_fields
     close = difflib.get_close_matches(str(loc[-1]), list(fields), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""

@@ -3,10 +3,11 @@
 Rules: every model is a ``Section`` (base.py): it forbids unknown keys, is
 frozen and strict (TOML types are not coerced: ``"200"`` is not an integer;
 only an integer is accepted for a float). ``[upstream.amqp]`` has its own
-module, upstream.py. Key names are stable; docs/configuration.md documents each
-one and a test checks that it does. Defaults that depend on other keys
-(``baud`` on ``protocol``, ``wakeup`` on ``port``) are filled in before
-validation, so a loaded config always holds concrete values. Checks that
+module, upstream.py; ``[[lines]]`` is a union discriminated by ``protocol``
+whose models live with their adapters (line_base.py). Key names are stable;
+docs/configuration.md documents each one and a test checks that it does.
+Defaults that depend on other keys (``wakeup`` on ``port``) are filled in
+before validation, so a loaded config always holds concrete values. Checks that
 span several keys live in ``checks.py`` and run last. The access keys of
 ``[http]`` (allow-list, tokens, JWT) are typed in http_auth.py.
 """
@@ -16,42 +17,27 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
 
+from agent.lines.gapi.config import GapiLine
+from agent.lines.sas.config import SasLine
+
 from .base import FreeTable, FsPath, Plain, Section, at_least_one
 from .checks import cross_check
-from .endpoints import check_listen, check_port, is_url
+from .endpoints import check_listen
 from .errors import ConfigError
 from .http_auth import LOOPBACK, AnonymousRole, Cidr, HttpJwt, HttpToken
+from .line_base import NAME_PATTERN, Machine, Name
 from .secret import unwrap
 from .upstream import AmqpUpstream
 
-SAS_BAUD = 19200
-GAPI_BAUD = 115200
 DEFAULT_DATA_DIR = Path("/var/lib/floor-agent")
 STORE_FILE = "events.sqlite"
 AUDIT_FILE = "audit.sqlite"
 
-_NAME = re.compile(r"[A-Za-z0-9._-]+")
-_MACHINE_ID = re.compile(r"[A-Za-z0-9_-]+")
 _CURRENCY = re.compile(r"[A-Z]{3}")
-
-
-def _name(value: str) -> str:
-    if not _NAME.fullmatch(value):
-        raise ValueError(f"use only letters, digits, '.', '_' and '-', got {value!r}")
-    return value
-
-
-def _machine_id(value: str) -> str:
-    if not _MACHINE_ID.fullmatch(value) or len(value) > 64:
-        raise ValueError(
-            f"use 1-64 letters, digits, '_' and '-' (no '.': the id is the last "
-            f"word of AMQP routing keys), got {value!r}"
-        )
-    return value
 
 
 def _currency(value: str) -> str:
@@ -70,49 +56,17 @@ def _only_full(value: object) -> object:
     return value
 
 
-Name = Annotated[str, AfterValidator(_name)]
-
-
 class AgentSettings(Section):
     id: Annotated[Name, Field(max_length=64)]  # part of every event id (AMQP: <= 255 bytes)
     data_dir: FsPath = DEFAULT_DATA_DIR
     currency: Annotated[str, AfterValidator(_currency)] = "USD"
 
 
-class Machine(Section):
-    address: int = Field(ge=1, le=247)
-    id: Annotated[str, AfterValidator(_machine_id)]
-    denomination_cents: int | None = Field(default=None, ge=1)
-    model: str | None = None
+Line = Annotated[SasLine | GapiLine, Field(discriminator="protocol")]
+"""One ``[[lines]]`` section: the model of its ``protocol`` (line_base.py)."""
 
-
-class Line(Section):
-    name: Name
-    port: Annotated[str, AfterValidator(check_port)]
-    protocol: Literal["sas", "gapi"]
-    baud: int = Field(gt=0, le=4_000_000)
-    poll_interval_ms: int = Field(default=200, ge=40, le=5000)
-    reply_timeout_ms: int = Field(default=100, ge=10, le=5000)
-    inter_byte_gap_ms: int = Field(default=20, ge=1, le=1000)
-    retries: int = Field(default=2, ge=0, le=5)
-    offline_after_failures: int = Field(default=30, ge=1)
-    offline_after_s: float = Field(default=5.0, allow_inf_nan=False, gt=0)
-    meter_interval_s: float = Field(default=60.0, allow_inf_nan=False, gt=0)
-    real_time_events: bool = False
-    wakeup: Literal["parity", "none"]
-    machines: Annotated[
-        tuple[Machine, ...], Field(strict=False), at_least_one("[[lines.machines]]")
-    ]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _derived_defaults(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = dict(data)
-            data.setdefault("baud", GAPI_BAUD if data.get("protocol") == "gapi" else SAS_BAUD)
-            url = isinstance(data.get("port"), str) and is_url(data["port"])
-            data.setdefault("wakeup", "none" if url else "parity")
-        return data
+LINE_MODELS: dict[str, type[SasLine | GapiLine]] = {"sas": SasLine, "gapi": GapiLine}
+"""Each ``protocol`` value and its line model, in the order messages list them."""
 
 
 class Store(Section):
@@ -151,7 +105,7 @@ Level = Literal["debug", "info", "warning", "error"]
 
 def _logger_names(levels: dict[str, Level]) -> dict[str, Level]:
     for name in levels:
-        if not _NAME.fullmatch(name):
+        if not NAME_PATTERN.fullmatch(name):
             raise ValueError(f"a logger name such as 'agent.sinks.amqp', got {name!r}")
     return levels
 

@@ -41,7 +41,7 @@ def create_app(
         redoc_url=None,
     )
     mount_docs(app)
-    actions = ActionRunner(agent.pollers, feed, timeout=action_timeout)
+    actions = ActionRunner(agent.pollers, timeout=action_timeout)
     app.include_router(api_router(view, feed, audit, actions))
     app.include_router(health_router(view))
     app.include_router(metrics_router(view))

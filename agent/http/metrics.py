@@ -34,23 +34,24 @@ from prometheus_client.registry import Collector
 from agent import __version__
 from agent.poller import Poller
 from agent.sinks import SinkSnapshot
-from protocols.sas.session_types import MachineStats
+from protocols.line import LinkStats
 
 from .view import FloorView, p99_of
 
 PREFIX = "floor_agent_"
 METRICS_TTL_S = 1.0
 
-MACHINE_COUNTERS: tuple[tuple[str, str], ...] = (
-    ("polls", "Polls sent to the machine."),
-    ("replies", "Valid replies received from the machine."),
-    ("timeouts", "Polls the machine did not answer in time."),
-    ("crc_errors", "Replies from the machine dropped for a bad CRC."),
-    ("nacks", "Negative acknowledgements from the machine."),
-    ("busy", "Busy replies from the machine (it could not answer yet)."),
-    ("failed_polls", "Polls abandoned after their retries (no usable reply)."),
-    ("exceptions", "Exception codes the machine reported."),
+MACHINE_COUNTERS: tuple[tuple[str, str, str], ...] = (
+    ("polls", "polls", "Polls sent to the machine."),
+    ("replies", "replies", "Valid replies received from the machine."),
+    ("timeouts", "timeouts", "Polls the machine did not answer in time."),
+    ("crc_errors", "crc_errors", "Replies from the machine dropped for a bad CRC."),
+    ("nacks", "nacks", "Negative acknowledgements from the machine."),
+    ("busy", "busy", "Busy replies from the machine (it could not answer yet)."),
+    ("failed_polls", "failed_polls", "Polls abandoned after their retries (no usable reply)."),
+    ("exceptions", "reports", "Events the machine reported (SAS exceptions, GAPI events)."),
 )
+"""(metric name, ``LinkStats`` attribute, help) of each per-machine counter."""
 SINK_COUNTERS: tuple[tuple[str, str], ...] = (
     ("published", "Events the sink published upstream (republished ones included)."),
     ("confirmed", "Events the upstream confirmed to the sink."),
@@ -126,11 +127,11 @@ def _seconds(ms: float | None) -> float | None:
     return None if ms is None else ms / 1000
 
 
-def _machines(machines: Iterable[tuple[str, str, MachineStats]]) -> Iterator[Metric]:
+def _machines(machines: Iterable[tuple[str, str, LinkStats]]) -> Iterator[Metric]:
     labels = ["line", "machine"]
     online = _gauge("machine_online", "1 when the machine answers its polls, else 0.", labels)
     counters = [
-        (field, _counter(f"machine_{field}", doc, labels)) for field, doc in MACHINE_COUNTERS
+        (field, _counter(f"machine_{name}", doc, labels)) for name, field, doc in MACHINE_COUNTERS
     ]
     reply_age = _gauge(
         "machine_last_reply_age_seconds",

@@ -8,9 +8,9 @@ milliseconds (``*_ms``) as their names say. Nothing here may carry a secret.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agent.sinks.status import SinkSnapshot
 
@@ -55,6 +55,8 @@ class LineStatus(Model):
     last_error: str
     reopen_count: int
     machines: list[str]
+    notice: str = ""
+    """A lasting condition of the line worth a technician's eye (no wake-up bit ...)."""
 
 
 class StoreStatus(Model):
@@ -121,7 +123,18 @@ class Health(Model):
     reasons: list[str]
 
 
-Action = Literal["enable", "disable", "resetHandpay", "setTime", "readMeters"]
+Action = Literal[
+    "enableMachine",
+    "disableMachine",
+    "resetHandpay",
+    "setTime",
+    "readMeters",
+    "setRealTimeEvents",
+    "enable",
+    "disable",
+]
+"""The canonical actions (agent/lines/actions.py), and ``enable`` / ``disable``, kept as
+the short names of ``enableMachine`` / ``disableMachine``."""
 
 
 class ActionRequest(Model):
@@ -131,6 +144,15 @@ class ActionRequest(Model):
         description="for setTime: the time to set, with its time zone, years 2000-2099 "
         "(default: the agent's clock)",
     )
+    enabled: bool | None = Field(
+        default=None, description="for setRealTimeEvents: switch real-time events on or off"
+    )
+
+    @model_validator(mode="after")
+    def _arguments(self) -> Self:
+        if self.action == "setRealTimeEvents" and self.enabled is None:
+            raise ValueError("setRealTimeEvents needs 'enabled': true or false")
+        return self
 
     @field_validator("time")
     @classmethod

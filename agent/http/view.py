@@ -194,6 +194,7 @@ class FloorView:
                     last_error=p.state.last_error,
                     reopen_count=p.state.reopen_count,
                     machines=list(p.stats()),
+                    notice=p.state.notice,
                 )
                 for p in agent.pollers
             ],
@@ -241,7 +242,7 @@ class FloorView:
             nacks=s.nacks if s else 0,
             busy=s.busy if s else 0,
             failed_polls=s.failed_polls if s else 0,
-            exceptions=s.exceptions if s else 0,
+            exceptions=s.reports if s else 0,
             poll_rate_hz=round(1 / statistics.fmean(intervals), 3) if intervals else None,
             poll_interval_p99_ms=_quantile_ms(intervals),
             poll_latency_p99_ms=_quantile_ms(s.recent_latencies) if s else None,

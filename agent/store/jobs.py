@@ -8,8 +8,8 @@ directly, because asyncio futures are not thread-safe.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from agent.events.envelope import Event, StoredEvent
@@ -19,6 +19,8 @@ from agent.events.envelope import Event, StoredEvent
 class AppendJob:
     events: Sequence[Event]
     future: asyncio.Future[list[StoredEvent]]
+    resume: Mapping[str, str] = field(default_factory=dict)
+    """Machine -> resume point, committed in the same transaction as ``events``."""
 
 
 @dataclass(slots=True, eq=False)

@@ -26,7 +26,7 @@ from typing import Any
 from agent.events.envelope import Channel, StoredEvent, format_time, parse_time
 
 from .errors import StoreClosed
-from .schema import connect_reader, decode, used_bytes
+from .schema import connect_reader, decode, load_resume, used_bytes
 
 MAX_PAGE = 10_000
 
@@ -119,36 +119,10 @@ class Reader:
             ).fetchone()
         return None if row is None else parse_time(row[0])
 
-    def last_reported(self) -> dict[str, int]:
-        """Per machine, the raw ``code`` of the last exception it reported that was stored.
-
-        For the pollers after a restart: SAS cannot tell whether the machine
-        saw the acknowledgement of that last report, so a first report that
-        repeats it is flagged ``possible_duplicate``. Events without an
-        integer code, and those answering a long poll (``raw.longpoll``), do
-        not count. Machines are walked with the (machine, seq) index.
-        """
+    def resume_points(self) -> dict[str, str]:
+        """Every machine's resume point (``Store.append``'s ``resume``)."""
         with self.connection() as conn:
-            machines = [
-                row[0]
-                for row in conn.execute(
-                    "WITH RECURSIVE m(name) AS (SELECT min(machine) FROM events"
-                    " UNION ALL SELECT (SELECT min(machine) FROM events WHERE machine > m.name)"
-                    " FROM m WHERE m.name IS NOT NULL) SELECT name FROM m WHERE name IS NOT NULL"
-                )
-            ]
-            found = {}
-            for machine in machines:
-                row = conn.execute(
-                    "SELECT json_extract(envelope, '$.raw.code') FROM events WHERE machine = ?"
-                    " AND json_type(envelope, '$.raw.code') = 'integer'"
-                    " AND json_type(envelope, '$.raw.longpoll') IS NULL"
-                    " ORDER BY seq DESC LIMIT 1",
-                    (machine,),
-                ).fetchone()
-                if row is not None:
-                    found[str(machine)] = int(row[0])
-        return found
+            return load_resume(conn)
 
     def size(self) -> int:
         """Bytes of live data in the database file."""

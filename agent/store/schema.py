@@ -12,6 +12,12 @@ Tables (migration ``0001_events_and_cursors``)::
     sink_cursors  name TEXT PRIMARY KEY, seq INTEGER (last confirmed),
                   active INTEGER (1 = registered now), updated TEXT
 
+Table (migration ``0002_machine_resume``)::
+
+    machine_resume  machine TEXT PRIMARY KEY, point TEXT (the protocol
+                    adapter's own resume point), seq INTEGER (the last event
+                    committed with it), updated TEXT
+
 Rules:
 
 * ``AUTOINCREMENT`` keeps ``sqlite_sequence`` at the highest seq ever
@@ -73,6 +79,28 @@ def _events_and_cursors(db: Database) -> None:
         not_null=["seq", "active", "updated"],
         defaults={"seq": 0, "active": 1},
     )
+
+
+@MIGRATIONS(name="0002_machine_resume")
+def _machine_resume(db: Database) -> None:
+    db.table("machine_resume").create(
+        {"machine": str, "point": str, "seq": int, "updated": str},
+        pk="machine",
+        not_null=["point", "seq", "updated"],
+    )
+
+
+UPSERT_RESUME = (
+    "INSERT INTO machine_resume (machine, point, seq, updated) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (machine) DO UPDATE SET point = excluded.point, seq = excluded.seq,"
+    " updated = excluded.updated"
+)
+
+
+def load_resume(conn: sqlite3.Connection) -> dict[str, str]:
+    """Every machine's resume point: machine -> point."""
+    rows = conn.execute("SELECT machine, point FROM machine_resume").fetchall()
+    return {str(machine): str(point) for machine, point in rows}
 
 
 def known_migrations() -> list[str]:

@@ -23,8 +23,8 @@ Rules:
 * ``close`` lets the writer commit everything already queued and resolves
   every pending append before it returns. Cancelling a caller propagates
   ``CancelledError``; the events it handed over may still be committed
-  (the machine was not acknowledged, so it may report them again: the
-  poller flags such repeats ``possible_duplicate``).
+  (the machine was not acknowledged, so it may report them again: its
+  protocol adapter recognises such repeats by the resume points).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -150,13 +150,19 @@ class Store:
 
     # -- writing -------------------------------------------------------------
 
-    async def append(self, events: Sequence[Event]) -> list[StoredEvent]:
-        """Store ``events`` durably, in order, with consecutive seqs; all or nothing."""
+    async def append(
+        self, events: Sequence[Event], *, resume: Mapping[str, str] | None = None
+    ) -> list[StoredEvent]:
+        """Store ``events`` durably, in order, with consecutive seqs; all or nothing.
+
+        ``resume`` (machine -> a protocol adapter's resume point) is committed
+        in the same transaction; ``resume_points`` gives the latest back.
+        """
         if not events:
             return []
         self._check_open()
         future: asyncio.Future[list[StoredEvent]] = self._loop.create_future()
-        self._writer.submit(AppendJob(tuple(events), future))
+        self._writer.submit(AppendJob(tuple(events), future, dict(resume or {})))
         return await future
 
     async def register_sinks(self, names: Sequence[str]) -> dict[str, int]:
@@ -243,12 +249,12 @@ class Store:
             until=until,
         )
 
-    def last_reported(self) -> dict[str, int]:
-        """Per machine, the raw code of its last stored exception (see ``Reader``).
+    def resume_points(self) -> dict[str, str]:
+        """Per machine, the last resume point committed with its events (see ``append``).
 
-        Scans a little per machine: call it once at start, via ``asyncio.to_thread``.
+        The store never reads them: each protocol adapter defines its own.
         """
-        return self._reader.last_reported()
+        return self._reader.resume_points()
 
     def last_seq(self) -> int:
         """The highest seq committed (0 for an empty new store)."""

@@ -62,7 +62,15 @@ from .errors import StoreClosed, StoreFull, StoreUnavailable, UnknownSinkError, 
 from .jobs import AdvanceJob, AppendJob, CallJob, Job, Outcome
 from .maintenance import delete_expired, drop_delivered
 from .options import StoreHooks, StoreOptions, StoreStats, WhenFull
-from .schema import INSERT_EVENT, Row, last_seq, load_cursors, stamp, used_bytes
+from .schema import (
+    INSERT_EVENT,
+    UPSERT_RESUME,
+    Row,
+    last_seq,
+    load_cursors,
+    stamp,
+    used_bytes,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -268,9 +276,10 @@ class Writer:
         return plan.outcomes
 
     def _fill(self, conn: sqlite3.Connection, *, plan: _Plan) -> None:
-        """The body of a group transaction: alarms, events, cursors (no COMMIT)."""
+        """The body of a group transaction: alarms, events, resume points, cursors (no COMMIT)."""
         plan.seq = last_seq(conn)
         rows: list[Row] = []
+        resume: list[tuple[str, str, int, str]] = []
         if plan.appends:  # alarms ride with appends: a cursor move must not need space
             plan.refuse = self._check_bound(conn, plan)
             rows = self._stamp_alarms(plan)
@@ -285,8 +294,11 @@ class Writer:
                 continue
             plan.seq += len(stored)
             rows += job_rows
+            updated = plan.now.isoformat()
+            resume += [(m, point, plan.seq, updated) for m, point in job.resume.items()]
             plan.outcomes.append((job.future, stored, None))
         conn.executemany(INSERT_EVENT, rows)
+        conn.executemany(UPSERT_RESUME, resume)
         for adv in plan.advances:
             plan.outcomes.append(self._advance(conn, adv, plan))
         plan.count = len(rows)

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from abc import ABC, abstractmethod
 
-from protocols.sas.frames import PollFrame
+from protocols.line import Outgoing
 
 
 class TransportError(Exception):
@@ -36,12 +36,14 @@ class Transport(ABC):
         self._failure: TransportError | None = None
         self.bytes_in = 0
         self.bytes_out = 0
+        self.wakeup_note = ""
+        """Set when the port cannot send the configured wake-up bit, and why."""
 
     @abstractmethod
     async def open(self) -> None: ...
 
     @abstractmethod
-    async def write(self, frame: PollFrame) -> None: ...
+    async def write(self, frame: Outgoing) -> None: ...
 
     @abstractmethod
     async def close(self) -> None: ...

@@ -8,10 +8,18 @@ pyserial knows termios, baud rates and parity, so it opens the port; but its
 The SAS wake-up bit is sent as parity (reference §1.3): mark parity for the
 first byte, drain, space parity for the rest, in one write; the receive side
 stays on space parity. ``tcdrain`` waits for the UART, so that sequence runs
-in a worker thread; ports without wake-up (``wakeup="none"``, ptys) write
-directly. The port is opened with ``write_timeout=0``: pyserial's blocking
-``write`` waits in ``select()`` after every chunk, which fails (ValueError)
-for descriptors of 1024 and above.
+in a worker thread; ports without wake-up (``wakeup="none"``) write directly.
+
+A port is always opened without parity and only then switched to space
+parity: opening must not depend on the termios state a previous process left
+(a pty keeps CMSPAR without PARENB after a parity open, and the next open
+that asks for space parity straight away fails with EINVAL). A port that
+refuses mark/space parity is used without the wake-up bit, and
+``wakeup_note`` says so for the status page and the log.
+
+The port is opened with ``write_timeout=0``: pyserial's blocking ``write``
+waits in ``select()`` after every chunk, which fails (ValueError) for
+descriptors of 1024 and above.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from typing import Any
 
 import serial
 
-from protocols.sas.frames import PollFrame
+from protocols.line import Outgoing
 
 from .base import Transport, TransportError
 
@@ -42,17 +50,25 @@ class FdTransport(Transport):
 
     async def open(self) -> None:
         try:
-            parity = serial.PARITY_SPACE if self.wakeup else serial.PARITY_NONE
             port = self._factory(
                 self.port,
                 baudrate=self.baud,
-                parity=parity,
+                parity=serial.PARITY_NONE,
                 timeout=0,
                 write_timeout=0,
                 exclusive=True,
             )
         except (OSError, ValueError, termios.error, serial.SerialException) as exc:
             raise self._error(f"cannot open: {exc}") from exc
+        if self.wakeup:
+            try:
+                port.parity = serial.PARITY_SPACE
+            except (OSError, ValueError, termios.error, serial.SerialException) as exc:
+                self.wakeup = False
+                self.wakeup_note = (
+                    f"the port refuses mark/space parity ({exc}): sending without the "
+                    'wake-up bit; set wakeup = "none" for this line if that is intended'
+                )
         self._serial = port
         self._fd = port.fileno()
         os.set_blocking(self._fd, False)
@@ -83,7 +99,7 @@ class FdTransport(Transport):
             with contextlib.suppress(Exception):
                 self._loop.remove_reader(self._fd)
 
-    async def write(self, frame: PollFrame) -> None:
+    async def write(self, frame: Outgoing) -> None:
         if self._failure is not None:
             raise self._failure
         try:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import serial
 
-from protocols.sas.frames import PollFrame
+from protocols.line import Outgoing
 
 from .base import Transport, TransportError
 
@@ -46,7 +46,7 @@ class SocketTransport(Transport):
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
 
-    async def write(self, frame: PollFrame) -> None:
+    async def write(self, frame: Outgoing) -> None:
         if self._failure is not None:
             raise self._failure
         if self._transport is None or self._transport.is_closing():
@@ -109,7 +109,7 @@ class Rfc2217Transport(Transport):
             if data:
                 loop.call_soon_threadsafe(self._received, data)
 
-    async def write(self, frame: PollFrame) -> None:
+    async def write(self, frame: Outgoing) -> None:
         if self._failure is not None:
             raise self._failure
         try:

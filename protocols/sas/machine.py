@@ -232,34 +232,34 @@ def _check_address(address: int) -> int:
     return address
 
 
-def ack(address: int) -> bytes:
+def ack_reply(address: int) -> bytes:
     """ACK: the address alone, no CRC."""
     return bytes([_check_address(address)])
 
 
-def nack(address: int) -> bytes:
+def nack_reply(address: int) -> bytes:
     """NACK: ``addr|80``; the host retries the identical poll."""
     return bytes([_check_address(address) | 0x80])
 
 
-def busy(address: int) -> bytes:
+def busy_reply(address: int) -> bytes:
     """Busy: ``addr 00``; the host retries later."""
     return bytes([_check_address(address), 0x00])
 
 
-def exception(code: int) -> bytes:
+def exception_reply(code: int) -> bytes:
     """The one-byte answer to a general poll (00 = no activity)."""
     if not 0 <= code <= 0xFF:
         raise LocalProtocolError(f"exception code {code} out of range")
     return bytes([code])
 
 
-def reply(address: int, command: int, message: Encodable) -> bytes:
+def data_reply(address: int, command: int, message: Encodable) -> bytes:
     """A data reply ``addr cmd [len] data CRC`` for a ``messages`` reply."""
     return encode_reply(_check_address(address), command, message.encode())
 
 
-def event(address: int, rte: RteEvent) -> bytes:
+def event_reply(address: int, rte: RteEvent) -> bytes:
     """A real-time event frame ``addr FF code data CRC`` (§3.12)."""
     data = rte.raw_data if rte.data is None else rte.data.encode()
     return encode_event(_check_address(address), rte.code, data)
@@ -283,5 +283,5 @@ def fault_reply(fault: Fault, address: int) -> bytes | None:
     §3.2); broadcasts, truncated messages and garbage get no answer.
     """
     if fault.kind in NACKED_FAULTS and fault.address == _check_address(address):
-        return nack(address)
+        return nack_reply(address)
     return None

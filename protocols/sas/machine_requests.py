@@ -15,6 +15,10 @@ raises; the results are:
 Layouts decoded (after ``addr cmd``, without the length byte or CRC)::
 
     01 / 02      (nothing)                           disable / enable play
+    03 / 04      (nothing)                           sound off / on
+    06 / 07      (nothing)                           enable / disable the bill acceptor
+    08           | bitmap(4, LSB first) | action(1) |  configure bill denominations
+    09           | game(2 BCD) | 00 off / 01 on |    disable / enable a game
     0E           | 00 off / 01 on |                  real-time events
     21           | seed(2 LE) |                      start a ROM signature
     2F           | game(2 BCD) | code(1) x 1-10 |    selected meters
@@ -34,6 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from .bills import bills_in
 from .commands import VARIABLE_REQUESTS, LongPoll, request_length
 from .frames import Fault, FaultKind
 from .messages.fields import Malformed, Reader
@@ -48,6 +53,36 @@ class EnablePlay:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DisablePlay:
     """LP 01: shut down, lock out play after the current game."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetSound:
+    """LP 03 (off) or 04 (on): the machine's sounds."""
+
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetBillAcceptor:
+    """LP 06 (enable) or 07 (disable) the bill acceptor."""
+
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConfigureBills:
+    """LP 08: the notes the acceptor takes; ``stay_enabled`` False disables it after each."""
+
+    dollars: tuple[int, ...]
+    stay_enabled: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnableGame:
+    """LP 09: enable or disable game ``game``."""
+
+    game: int
+    enabled: bool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -167,6 +202,10 @@ class RawRequest:
 RequestMessage = (
     EnablePlay
     | DisablePlay
+    | SetSound
+    | SetBillAcceptor
+    | ConfigureBills
+    | EnableGame
     | SetRealTimeEvents
     | StartRomSignature
     | ReadSelectedMeters
@@ -207,6 +246,16 @@ def _decode(command: int, reader: Reader) -> RequestMessage:
         return EnablePlay()
     if command == LongPoll.SHUTDOWN:
         return DisablePlay()
+    if command in (LongPoll.SOUND_OFF, LongPoll.SOUND_ON):
+        return SetSound(enabled=command == LongPoll.SOUND_ON)
+    if command in (LongPoll.ENABLE_BILL_ACCEPTOR, LongPoll.DISABLE_BILL_ACCEPTOR):
+        return SetBillAcceptor(enabled=command == LongPoll.ENABLE_BILL_ACCEPTOR)
+    if command == LongPoll.CONFIGURE_BILLS:
+        dollars = bills_in(reader.take(4))
+        return ConfigureBills(dollars=dollars, stay_enabled=_flag(reader, "bill action flag"))
+    if command == LongPoll.ENABLE_GAME:
+        game = reader.bcd(2)
+        return EnableGame(game=game, enabled=_flag(reader, "game enable flag"))
     if command == LongPoll.REAL_TIME_EVENTS:
         return SetRealTimeEvents(enabled=_flag(reader, "real-time events flag"))
     if command == LongPoll.ROM_SIGNATURE:

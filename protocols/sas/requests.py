@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import bcd
+from .bills import bill_bitmap
 from .commands import VARIABLE_REQUESTS, LongPoll, PollType, poll_type, request_length
 from .crc import with_crc
 from .errors import LocalProtocolError
@@ -97,6 +98,32 @@ def enable_play(address: int) -> LongPollRequest:
 
 def disable_play(address: int) -> LongPollRequest:
     return LongPollRequest(address=address, command=LongPoll.SHUTDOWN)
+
+
+def sound(address: int, *, on: bool) -> LongPollRequest:
+    """LP 04 (sound on) or 03 (sound off)."""
+    return LongPollRequest(address=address, command=LongPoll.SOUND_ON if on else LongPoll.SOUND_OFF)
+
+
+def bill_acceptor(address: int, *, enabled: bool) -> LongPollRequest:
+    """LP 06 (enable the bill acceptor) or 07 (disable it)."""
+    command = LongPoll.ENABLE_BILL_ACCEPTOR if enabled else LongPoll.DISABLE_BILL_ACCEPTOR
+    return LongPollRequest(address=address, command=command)
+
+
+def configure_bills(
+    address: int, dollars: Sequence[int], *, stay_enabled: bool = True
+) -> LongPollRequest:
+    """LP 08: accept exactly the notes in ``dollars``; ``stay_enabled`` False makes the
+    acceptor disable itself after each bill (until the host enables it again)."""
+    data = bill_bitmap(dollars) + bytes([int(stay_enabled)])
+    return LongPollRequest(address=address, command=LongPoll.CONFIGURE_BILLS, data=data)
+
+
+def enable_game(address: int, game: int, *, enabled: bool) -> LongPollRequest:
+    """LP 09: enable (01) or disable (00) game ``game`` (1-9999, BCD)."""
+    data = _game(game) + bytes([int(enabled)])
+    return LongPollRequest(address=address, command=LongPoll.ENABLE_GAME, data=data)
 
 
 def real_time_events(address: int, *, enabled: bool) -> LongPollRequest:

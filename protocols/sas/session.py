@@ -29,6 +29,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from ..line import Command, LinkDown, LinkStats, LinkUp, PollFailed
 from .commands import ReplyShape
 from .deframer import Expectation, ExpectNothing, ReplyDeframer
 from .errors import LocalProtocolError
@@ -49,16 +50,13 @@ from .requests import LongPollRequest, general_poll, sync_poll
 from .session_machine import Link, MachineState
 from .session_plan import Job, Purpose, implies_nack
 from .session_types import (
-    FaultReceived,
-    LinkDown,
-    LinkUp,
     MachineProfile,
-    MachineStats,
-    PollFailed,
+    ReadMeters,
     RomSignatureReported,
     ServiceReply,
     SessionConfig,
     SessionEvent,
+    fault_event,
 )
 
 MAX_REPLY_TIME = 0.3  # 260 bytes at 19200 baud is 150 ms; cut a babbling line after this
@@ -185,11 +183,16 @@ class SasHostSession:
             raise LocalProtocolError(f"gate {gate} is not the open gate ({self.gate})")
         self._gate = None
 
-    def submit(self, address: int, request: LongPollRequest, tag: str) -> None:
-        """Queue a command (enable, disable, handpay reset, set time ...) for a machine."""
-        if request.address != address:
-            raise LocalProtocolError("the request is addressed to another machine")
-        refused = self._machine(address).submit(request, tag)
+    def submit(self, command: Command) -> None:
+        """Queue a command (a long poll: enable, disable, handpay reset, set time ...; or
+        ``ReadMeters``) for a machine; its outcome comes back as a ``CommandCompleted``."""
+        request = command.request
+        if isinstance(request, LongPollRequest):
+            if request.address != command.address:
+                raise LocalProtocolError("the request is addressed to another machine")
+        elif not isinstance(request, ReadMeters):
+            raise LocalProtocolError(f"not a SAS command request: {request!r}")
+        refused = self._machine(command.address).submit(request, command.tag)
         if refused is not None:
             self._emit(refused)
 
@@ -197,7 +200,7 @@ class SasHostSession:
         """Read the machine's meters as soon as the line allows."""
         self._machine(address).schedule_meters(-math.inf, reason)
 
-    def stats(self, address: int) -> MachineStats:
+    def stats(self, address: int) -> LinkStats:
         return self._machine(address).stats
 
     def profile(self, address: int) -> MachineProfile:
@@ -244,15 +247,7 @@ class SasHostSession:
     def _send_sync(self, now: float) -> PollFrame:
         self._needs_sync = False
         frame = sync_poll(self.config.sync_address)
-        exchange = _Exchange(
-            frame=frame,
-            expectation=ExpectNothing(),
-            machine=None,
-            job=None,
-            attempts=1,
-            sent_at=now,
-        )
-        return self._send(exchange, now)
+        return self._send(_Exchange(frame, ExpectNothing(), None, None, sent_at=now), now)
 
     def _keepalive(self, now: float) -> PollFrame | None:
         """While gated, repeat the identical poll now and then: an implied NACK."""
@@ -281,9 +276,7 @@ class SasHostSession:
             assert isinstance(result, Fault)
             if machine is not None:
                 machine.count_fault(result)
-            self._emit(
-                FaultReceived(address=None if machine is None else machine.address, fault=result)
-            )
+            self._emit(fault_event(None if machine is None else machine.address, result))
 
     def _process(self, results: list[Received], now: float) -> None:
         for result in results:
@@ -325,7 +318,7 @@ class SasHostSession:
         machine.count_failure(result)
         silent = isinstance(result, Fault) and result.kind is FaultKind.NO_REPLY
         if isinstance(result, Fault) and not silent:
-            self._emit(FaultReceived(address=machine.address, fault=result))
+            self._emit(fault_event(machine.address, result))
         # Retries come first, even past the link-down threshold: any other poll would
         # acknowledge a reply we never saw, while a compliant machine keeps its data
         # after the third identical poll. A machine not up that says nothing is not retried.
@@ -361,7 +354,7 @@ class SasHostSession:
     def _report_event_frame(self, machine: MachineState, frame: EventFrame, now: float) -> None:
         decoded = decode_event(frame)
         if isinstance(decoded, Fault):
-            self._emit(FaultReceived(address=machine.address, fault=decoded))
+            self._emit(fault_event(machine.address, decoded))
             machine.count_fault(decoded)
             decoded = RteEvent(code=frame.code, data=None, raw_data=frame.data)
         if frame.code not in IDLE_CODES:

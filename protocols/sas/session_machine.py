@@ -13,6 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from enum import Enum
 
+from ..line import LinkStats
 from .deframer import ExpectGeneralPoll, ExpectLongPoll
 from .exception_codes import lookup
 from .frames import BusyFrame, Fault, FaultKind, NackFrame
@@ -44,8 +45,8 @@ from .session_types import (
     ExceptionReported,
     MachineIdentified,
     MachineProfile,
-    MachineStats,
     MetersRead,
+    ReadMeters,
     SessionConfig,
     SessionEvent,
 )
@@ -67,13 +68,15 @@ class MachineState:
     address: int
     link: Link = Link.UNKNOWN
     profile: MachineProfile = field(init=False)
-    stats: MachineStats = field(init=False)
+    stats: LinkStats = field(init=False)
     priority: deque[Job] = field(default_factory=deque)
     jobs: deque[Job] = field(default_factory=deque)
     sweep: MeterSweep | None = None
     next_poll_at: float = -math.inf
     next_meter_at: float | None = None
     meter_reason: str = "periodic"
+    meter_tags: list[str] = field(default_factory=list)
+    """Tags of ``ReadMeters`` commands the next completed sweep answers."""
     rebase_pending: bool = False
     identifying: bool = False
     signature_pending: bool = False
@@ -84,7 +87,7 @@ class MachineState:
 
     def __post_init__(self) -> None:
         self.profile = MachineProfile(address=self.address)
-        self.stats = MachineStats(address=self.address)
+        self.stats = LinkStats(address=self.address)
 
     # --- choosing the next poll ---------------------------------------------------
 
@@ -132,14 +135,28 @@ class MachineState:
         else:
             self.jobs.appendleft(job)
 
-    def submit(self, request: LongPollRequest, tag: str) -> CommandCompleted | None:
+    def submit(self, request: LongPollRequest | ReadMeters, tag: str) -> CommandCompleted | None:
         """Queue a command; returns its failure at once when the machine is not up."""
         if self.link is not Link.UP:
             return CommandCompleted(
                 address=self.address, tag=tag, request=request, ok=False, reason="machine offline"
             )
-        self.jobs.append(Job(request=request, purpose=Purpose.COMMAND, tag=tag))
+        if isinstance(request, ReadMeters):
+            self.meter_tags.append(tag)
+            self.schedule_meters(-math.inf, "request")
+        else:
+            self.jobs.append(Job(request=request, purpose=Purpose.COMMAND, tag=tag))
         return None
+
+    def _meter_commands(self, *, ok: bool, reason: str = "") -> list[SessionEvent]:
+        """The outcomes of the ``ReadMeters`` commands waiting for this sweep."""
+        tags, self.meter_tags = self.meter_tags, []
+        return [
+            CommandCompleted(
+                address=self.address, tag=tag, request=ReadMeters(), ok=ok, reason=reason
+            )
+            for tag in tags
+        ]
 
     def schedule_meters(self, at: float, reason: str) -> None:
         self.meter_reason = reason
@@ -203,9 +220,7 @@ class MachineState:
         self.jobs.extendleft(reversed(identification_jobs(self.address, config.real_time_events)))
 
     def count_fault(self, fault: Fault) -> None:
-        self.stats.faults += 1
-        counts = self.stats.fault_counts
-        counts[fault.kind.value] = counts.get(fault.kind.value, 0) + 1
+        self.stats.count_fault(fault.kind.value)
 
     def count_failure(self, result: Fault | NackFrame | BusyFrame) -> None:
         stats = self.stats
@@ -245,6 +260,7 @@ class MachineState:
             for job in self.jobs
             if job.purpose is Purpose.COMMAND
         ]
+        events += self._meter_commands(ok=False, reason="link down")
         self.link = Link.DOWN
         self.stats.online = False
         self.priority.clear()
@@ -261,7 +277,7 @@ class MachineState:
         self, code: int, event: RteEvent | None, *, gate: int, config: SessionConfig
     ) -> ExceptionReported:
         """Queue what exception ``code`` calls for; returns the event to report."""
-        self.stats.exceptions += 1
+        self.stats.reports += 1
         has_rte_data = event is not None and event.data is not None
         job = service_job(self.address, code, has_rte_data=has_rte_data)
         if job is not None:
@@ -356,15 +372,14 @@ class MachineState:
         self.rebase_pending = self.rebase_pending and not sweep.rebase
         self.next_meter_at = now + config.meter_interval
         self.meter_reason = "periodic"
-        return [
-            MetersRead(
-                address=self.address,
-                meters=dict(sweep.meters),
-                reason=sweep.reason,
-                rebase=sweep.rebase,
-                method=sweep.method,
-            )
-        ]
+        read = MetersRead(
+            address=self.address,
+            meters=dict(sweep.meters),
+            reason=sweep.reason,
+            rebase=sweep.rebase,
+            method=sweep.method,
+        )
+        return [read, *self._meter_commands(ok=True)]
 
     def _meter_method_failed(self, now: float, config: SessionConfig) -> list[SessionEvent]:
         sweep = self.sweep
@@ -373,7 +388,7 @@ class MachineState:
         self.sweep = None
         if lower is None:
             self.next_meter_at = now + config.meter_interval
-            return []
+            return self._meter_commands(ok=False, reason="the machine did not answer its meters")
         self.profile.meter_method = lower
         self.meter_reason = sweep.reason
         self.next_meter_at = now

@@ -1,18 +1,20 @@
-"""What a host session takes (configuration) and gives (events, statistics).
+"""What a host session takes (configuration) and gives (events), in the line contract's terms.
 
-Events are the session's output, still in SAS terms (codes, messages); the
-agent turns them into canonical events. An event with ``gate`` set carries
-machine data the session will acknowledge with its next poll: the caller
-must make it durable and call ``SasHostSession.confirm_durable(gate)``
-before the line moves on.
+The session's events are those of ``protocols.line``: link up/down, poll
+failures, faults and command outcomes are the neutral types themselves;
+what a machine reported is a ``MachineReport`` subclass still in SAS terms
+(codes, messages), which only the agent's SAS adapter reads. A report with
+``gate`` set carries machine data the session will acknowledge with its
+next poll: the caller makes it durable and calls
+``SasHostSession.confirm_durable(gate)`` before the line moves on.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
+from ..line import CommandDone, FaultReceived, LinkDown, LinkUp, MachineReport, PollFailed
 from .exception_codes import ExceptionInfo
 from .frames import Fault
 from .messages import Features, GameConfiguration, Message, RteEvent, VersionSerial
@@ -72,56 +74,20 @@ class MachineProfile:
         return None if self.configuration is None else self.configuration.denomination_cents
 
 
-RECENT_INTERVALS = 256
-
-
-@dataclass(slots=True, kw_only=True)
-class MachineStats:
-    """Counters of one machine, for the status page and metrics."""
-
-    address: int
-    online: bool = False
-    polls: int = 0
-    replies: int = 0
-    timeouts: int = 0
-    crc_errors: int = 0
-    nacks: int = 0
-    busy: int = 0
-    faults: int = 0
-    failed_polls: int = 0
-    exceptions: int = 0
-    last_reply_at: float | None = None
-    last_poll_at: float | None = None
-    consecutive_failures: int = 0
-    fault_counts: dict[str, int] = field(default_factory=dict)
-    recent_intervals: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_INTERVALS))
-    """Seconds between consecutive polls to this machine, the most recent last."""
-    recent_latencies: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_INTERVALS))
-    """Poll latency: seconds from the last poll sent to this machine to its valid reply."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadMeters:
+    """A command request: sweep the machine's meters now (``MetersRead``, then its outcome)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class LinkUp:
-    address: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LinkDown:
-    address: int
-    reason: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MachineIdentified:
-    address: int
+class MachineIdentified(MachineReport):
     profile: MachineProfile
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ExceptionReported:
+class ExceptionReported(MachineReport):
     """An exception (general poll) or real-time event; ``event`` is set in RTE mode."""
 
-    address: int
     code: int
     info: ExceptionInfo | None
     event: RteEvent | None
@@ -129,27 +95,24 @@ class ExceptionReported:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ServiceReply:
+class ServiceReply(MachineReport):
     """Data read because of an exception (1B after 51, 4D after 3D, 48 after a bill ...)."""
 
-    address: int
     trigger: int
     message: Message
     gate: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RomSignatureReported:
-    address: int
+class RomSignatureReported(MachineReport):
     signature: int
     gate: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MetersRead:
+class MetersRead(MachineReport):
     """A completed meter sweep. ``rebase``: the machine's meters were reset before it."""
 
-    address: int
     meters: dict[int, int]
     reason: str
     rebase: bool
@@ -157,32 +120,11 @@ class MetersRead:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CommandCompleted:
+class CommandCompleted(CommandDone):
     """The outcome of a command submitted with ``SasHostSession.submit``."""
 
-    address: int
-    tag: str
-    request: LongPollRequest
-    ok: bool
+    request: LongPollRequest | ReadMeters
     message: Message | None = None
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PollFailed:
-    """A poll got no valid reply after every retry."""
-
-    address: int
-    command: int | None
-    reason: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FaultReceived:
-    """A counted fault in received bytes."""
-
-    address: int | None
-    fault: Fault
 
 
 SessionEvent = (
@@ -197,3 +139,8 @@ SessionEvent = (
     | PollFailed
     | FaultReceived
 )
+
+
+def fault_event(address: int | None, fault: Fault) -> FaultReceived:
+    """The line contract's fault event for a fault of the SAS deframer or decoder."""
+    return FaultReceived(address=address, kind=fault.kind.value, reason=fault.reason, raw=fault.raw)

@@ -19,6 +19,7 @@ from agent.config import (
     EX_CONFIG,
     AgentConfig,
     ConfigError,
+    Line,
     Secret,
     config_for_demo,
     dump_toml,
@@ -29,6 +30,7 @@ from agent.config.base import Section
 from agent.config.errors import key_path
 from agent.config.load import _syntax_problem
 from agent.config_cli import add_parser
+from agent.lines.sas.config import SasLine
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.toml"))
@@ -37,6 +39,11 @@ AGENT = '[agent]\nid = "floor-1"\n'
 MACHINE = '[[lines.machines]]\naddress = 1\nid = "m1"\n'
 SECRET_VALUE = "hunter2-VERY-SECRET"
 AMQP_URL = f"amqp://floor:{SECRET_VALUE}@rabbit-1:5672/casino"
+
+
+def sas(line: Line) -> SasLine:
+    assert isinstance(line, SasLine)
+    return line
 
 
 def line(extra: str = "", machines: str = MACHINE, *, port: str = "/dev/ttyS0") -> str:
@@ -138,23 +145,23 @@ def test_every_default() -> None:
     ("protocol", "port", "baud", "wakeup"),
     [
         ("sas", "/dev/ttyUSB0", 19200, "parity"),
-        ("gapi", "/dev/ttyUSB0", 115200, "parity"),
+        ("gapi", "/dev/ttyUSB0", 115200, None),  # GAPI runs 8N1: no wake-up bit at all
         ("sas", "/dev/pts/7", 19200, "parity"),
         ("sas", "socket://10.0.0.5:4001", 19200, "none"),
         ("sas", "rfc2217://moxa-1.floor:4001", 19200, "none"),
     ],
 )
 def test_baud_and_wakeup_follow_protocol_and_port(
-    protocol: str, port: str, baud: int, wakeup: str
+    protocol: str, port: str, baud: int, wakeup: str | None
 ) -> None:
     lines = f'[[lines]]\nname = "a"\nport = "{port}"\nprotocol = "{protocol}"\n{MACHINE}'
     (only,) = parse_config(text(lines=lines)).lines
-    assert (only.baud, only.wakeup) == (baud, wakeup)
+    assert (only.baud, getattr(only, "wakeup", None)) == (baud, wakeup)
 
 
 def test_explicit_values_win_over_derived_defaults() -> None:
     extra = 'baud = 9600\nwakeup = "none"\noffline_after_s = 8\nreal_time_events = true'
-    (only,) = parse_config(text(lines=line(extra))).lines
+    only = sas(parse_config(text(lines=line(extra))).lines[0])
     assert (only.baud, only.wakeup, only.offline_after_s, only.real_time_events) == (
         9600,
         "none",
@@ -654,7 +661,7 @@ def test_examples_are_the_documented_ones() -> None:
     assert all(f"(../examples/{p.name})" in docs for p in EXAMPLES)
     floor = load_config(ROOT / "examples" / "floor-agent.toml")
     assert [ln.port for ln in floor.lines] == ["/dev/ttyS0", "socket://10.20.0.41:4001"]
-    assert [ln.wakeup for ln in floor.lines] == ["parity", "none"]
+    assert [sas(ln).wakeup for ln in floor.lines] == ["parity", "none"]
 
 
 def test_dump_writes_secret_references_not_values(
@@ -837,11 +844,19 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
                     "poll_interval_ms": st.integers(40, 5000),
                     "retries": st.integers(0, 5),
                     "offline_after_s": st.floats(0.001, 1e6),
-                    "real_time_events": st.booleans(),
-                    "wakeup": st.sampled_from(["parity", "none"]),
                 },
             )
         )
+        if protocol == "sas":  # the SAS line's own keys
+            line |= draw(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "real_time_events": st.booleans(),
+                        "wakeup": st.sampled_from(["parity", "none"]),
+                    },
+                )
+            )
         lines.append(line)
     config: dict[str, Any] = {
         "agent": {"id": draw(_NAME), "data_dir": "/srv/" + draw(_BARE)},
@@ -883,7 +898,7 @@ def test_config_for_demo(tmp_path: Path) -> None:
         tmp_path,
     )
     assert [ln.name for ln in config.lines] == ["line-1", "line-2"]
-    assert {ln.wakeup for ln in config.lines} == {"none"}
+    assert {sas(ln).wakeup for ln in config.lines} == {"none"}
     assert [m.id for _, m in config.machines()] == ["sim-001", "sim-002", "sim-003"]
     assert config.store_path == tmp_path / "events.sqlite"
     assert parse_config(dump_toml(config)) == config

@@ -11,9 +11,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,10 +20,13 @@ import pytest
 
 from agent import poller as poller_module
 from agent.events.envelope import Channel, Event, StoredEvent
-from agent.poller import LineSpec, Poller
+from agent.lines.actions import Action
+from agent.lines.adapter import LineSpec
+from agent.lines.sas.adapter import SasAdapter
+from agent.poller import Poller
 from agent.store import Store, StoreUnavailable
 from agent.transport import Transport, TransportError
-from protocols.sas.frames import PollFrame
+from protocols.line import Outgoing
 from protocols.sas.requests import enable_play
 from protocols.sas.session_types import SessionConfig
 from tests.protocols.sas.fake_egm import FakeEgm
@@ -46,10 +48,11 @@ DOOR_CLOSED = 0x12
 CASHBOX_OPEN = 0x1B
 
 
-def spec(machines: Sequence[tuple[int, str, int | None]], port: str = PORT) -> LineSpec:
-    return LineSpec(
-        name="bank-a", port=port, baud=19200, wakeup=True, machines=machines, session=FAST
+def adapter(machines: Sequence[tuple[int, str, int | None]], port: str = PORT) -> SasAdapter:
+    spec = LineSpec(
+        name="bank-a", port=port, protocol="sas", baud=19200, wakeup=True, machines=machines
     )
+    return SasAdapter(spec, FAST)
 
 
 class Wire:
@@ -88,7 +91,7 @@ class WireTransport(Transport):
             raise TransportError(self.port, "cannot open: no such device")
         self.opened = True
 
-    async def write(self, frame: PollFrame) -> None:
+    async def write(self, frame: Outgoing) -> None:
         if self._failure is not None:
             raise self._failure
         if self.wire.fail_writes:
@@ -104,10 +107,10 @@ class WireTransport(Transport):
 
 
 class FixedRandom(random.Random):
-    """Jitter factor 1.0 exactly: each reopen delay is the backoff itself."""
+    """No jitter: each delay is drawn at its ceiling, the nominal backoff itself."""
 
     def random(self) -> float:
-        return 0.5
+        return 1.0
 
 
 class Sleeps:
@@ -141,19 +144,15 @@ async def running(
     wire: Wire,
     machines: Sequence[tuple[int, str, int | None]],
     *,
-    last_reported: dict[str, int] | None = None,
+    resume: dict[str, str] | None = None,
     patch_store: Callable[[Store], None] | None = None,
 ) -> AsyncIterator[tuple[Poller, Store]]:
     store = await Store.open(tmp_path / "events.sqlite", "agent-1")
     if patch_store is not None:
         patch_store(store)
-    poller = Poller(
-        spec(machines),
-        store,
-        transport_factory=wire.factory,
-        rng=FixedRandom(),
-        last_reported=last_reported,
-    )
+    line = adapter(machines)
+    line.resume(resume or {})
+    poller = Poller(line, store, transport_factory=wire.factory, rng=FixedRandom())
     task = asyncio.create_task(poller.run())
     try:
         yield poller, store
@@ -198,14 +197,16 @@ class HeldStore:
     def install(self, store: Store) -> None:
         real = store.append
 
-        async def append(events: Sequence[Event]) -> list[StoredEvent]:
+        async def append(
+            events: Sequence[Event], *, resume: Mapping[str, str] | None = None
+        ) -> list[StoredEvent]:
             self.attempts.append((asyncio.get_running_loop().time(), len(events)))
             if self.on_append is not None:
                 self.on_append(events)
             if self.down:
                 raise StoreUnavailable(store.path, "disk I/O error")
             await self.release.wait()
-            return await real(events)
+            return await real(events, resume=resume)
 
         store.append = append  # type: ignore[method-assign]
 
@@ -236,8 +237,9 @@ def test_events_are_mapped_stored_and_then_acknowledged(tmp_path: Path) -> None:
             (identity,) = stored(store, "machineIdentified", machine="m2")
             assert identity.data["denomination_cents"] == 25  # the configured override
             assert identity.channel is Channel.SYSTEM
-            poller.submit(1, enable_play(1), "enable")  # a command: nothing to store
+            command = asyncio.create_task(poller.command(1, Action(name="enableMachine")))
             await wait_for(lambda: enable_play(1).encode().data in wire.frames)
+            assert (await command).ok  # a command: nothing to store
             assert poller.stats()["m1"].polls > 0
             assert poller.state.store_waits == 0
 
@@ -333,11 +335,11 @@ def test_first_report_repeating_the_last_stored_one_is_flagged(tmp_path: Path) -
     egm1.exceptions.extend([DOOR_OPEN, DOOR_OPEN])
     egm2.exceptions.extend([CASHBOX_OPEN, DOOR_CLOSED])
     wire = Wire([egm1, egm2])
-    last = {"m1": DOOR_OPEN, "m2": DOOR_CLOSED, "m9": DOOR_OPEN}
+    last = {"m1": str(DOOR_OPEN), "m2": str(DOOR_CLOSED), "m9": str(DOOR_OPEN)}
 
     async def scenario() -> None:
         machines = [(1, "m1", None), (2, "m2", None)]
-        async with running(tmp_path, wire, machines, last_reported=last) as (_, store):
+        async with running(tmp_path, wire, machines, resume=last) as (_, store):
             await wait_for(lambda: len(egm1.reported) == 2 and len(egm2.reported) == 2, 10.0)
             m1 = exception_events(store, DOOR_OPEN, "m1")
             assert [e.possible_duplicate for e in m1] == [True, False]  # later ones are not
@@ -349,36 +351,6 @@ def test_first_report_repeating_the_last_stored_one_is_flagged(tmp_path: Path) -
             others = [e for e in stored(store) if "code" not in e.raw]
             assert others
             assert not any(e.possible_duplicate for e in others)
-
-    asyncio.run(scenario())
-
-
-def test_only_exception_born_events_are_checked_for_repeats(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        store = await Store.open(tmp_path / "events.sqlite", "agent-1")
-        try:
-            poller = Poller(spec([(1, "m1", None)]), store, last_reported={"m1": 0x51})
-
-            def event(raw: dict[str, object], machine: str = "m1") -> Event:
-                return Event(
-                    event="handpayPending",
-                    channel=Channel.CASH,
-                    timestamp=datetime.now(UTC),
-                    machine=machine,
-                    line="bank-a",
-                    protocol="sas",
-                    data={},
-                    raw={"protocol": "sas", **raw},
-                )
-
-            details = poller._check_repeat(event({"code": 0x51, "longpoll": "1B"}))
-            assert not details.possible_duplicate  # read by a long poll: not a report
-            assert not poller._check_repeat(event({"code": "51"})).possible_duplicate
-            assert not poller._check_repeat(event({"code": 0x51}, "m2")).possible_duplicate
-            assert poller._check_repeat(event({"code": 0x51})).possible_duplicate
-            assert not poller._check_repeat(event({"code": 0x51})).possible_duplicate
-        finally:
-            await store.close()
 
     asyncio.run(scenario())
 
@@ -475,7 +447,7 @@ def test_default_transport_failing_to_connect_is_retried(tmp_path: Path, sleeps:
 
     async def scenario() -> None:
         store = await Store.open(tmp_path / "events.sqlite", "agent-1")
-        poller = Poller(spec([(1, "m1", None)], port=url), store, rng=FixedRandom())
+        poller = Poller(adapter([(1, "m1", None)], port=url), store, rng=FixedRandom())
         task = asyncio.create_task(poller.run())
         try:
             await wait_for(lambda: poller.state.reopen_count >= 2)

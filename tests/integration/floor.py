@@ -68,7 +68,7 @@ async def start_simulator(
     )
     await simulator.start()
     ports = [
-        (link.port, [(egm.address, egm.machine_id) for egm in link.line.egms])
+        (link.port, [(egm.address, egm.machine_id) for egm in link.line.machines])
         for link in simulator.links
     ]
     config = config_for_demo(ports, directory / "data")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,11 +110,13 @@ def test_machine_keeps_its_exception_while_the_store_commit_is_held(tmp_path: Pa
         release.set()
         held: list[int] = []
 
-        async def append(events: Sequence[Event]) -> list[StoredEvent]:
+        async def append(
+            events: Sequence[Event], *, resume: Mapping[str, str] | None = None
+        ) -> list[StoredEvent]:
             if not release.is_set():
                 held.append(len(events))
                 await release.wait()
-            return await real_append(events)
+            return await real_append(events, resume=resume)
 
         store.append = append  # type: ignore[method-assign]
         async with running(tmp_path, 1, QUIET, store=store) as floor:

@@ -20,7 +20,7 @@ import pytest
 from agent.events.envelope import StoredEvent
 from agent.poller import Poller
 from simulator.links import Link, PtyLink
-from simulator.sas_line import SasLine
+from simulator.wire import SimulatedLine
 
 from .floor import Floor, compare_with_ledger, running
 
@@ -79,7 +79,7 @@ def events(floor: Floor, name: str, machine: str) -> list[StoredEvent]:
     return floor.agent.store.read(0, 10_000, event=name, machine=machine)
 
 
-def replug(floor: Floor, index: int, line: SasLine, path: Path) -> PtyLink:
+def replug(floor: Floor, index: int, line: SimulatedLine, path: Path) -> PtyLink:
     old = floor.simulator.links[index]
     link = PtyLink(line, old.loop, old.origin, path)
     floor.simulator.links[index] = link
@@ -99,7 +99,7 @@ def test_unplugged_port_goes_offline_and_comes_back(tmp_path: Path) -> None:
             lost_link = sim.links[0]
             assert isinstance(lost_link, PtyLink)
             path = lost_link.path
-            (gone,) = [egm.machine_id for egm in lost_link.line.egms]
+            (gone,) = [egm.machine_id for egm in lost_link.line.machines]
             (lost,) = [p for p in pollers if p.spec.port == str(path)]
             (other,) = [p for p in pollers if p is not lost]
             (kept,) = other.stats()
@@ -118,7 +118,7 @@ def test_unplugged_port_goes_offline_and_comes_back(tmp_path: Path) -> None:
             assert not lost.state.connected
 
             # something happens at the machine while nobody listens
-            (egm,) = lost_link.line.egms
+            (egm,) = sim.lines[0].egms
             happened = []
             for door in ("belly", "card_cage", "drop", "cashbox"):
                 happened = egm.model.incident("door_open", sim.now(), door=door, seconds=0.5)

@@ -25,10 +25,10 @@ from simulator.faults import (
     TimedFault,
 )
 from simulator.ledger import DroppedRecord, EntryState, Ledger
-from simulator.sas_egm import POWER_CYCLE_SECONDS, EgmConfig
-from simulator.sas_line import SasLine
+from simulator.sas.egm import POWER_CYCLE_SECONDS, EgmConfig
+from simulator.sas.line import SasLine
 
-from .test_sas_egm import Host, decode, is_powered, make_egm, records, synced
+from .sas.test_egm import Host, decode, is_powered, make_egm, records, synced
 
 LONG = bytes.fromhex("011a00002000f0df")  # an LP 1A reply, CRC included
 

@@ -20,10 +20,10 @@ import pytest
 from simulator.faults import FaultInjector, TimedFault
 from simulator.ledger import EventRecord, StartRecord, read_ledger
 from simulator.runner import MANIFEST, Simulator, SimulatorOptions, Summary, raise_file_limit
-from simulator.sas_egm import EgmConfig
+from simulator.sas.egm import EgmConfig
 from simulator.scenario import Scenario, ScenarioError, parse_scenario
 
-from .test_sas_egm import QUIET, Host
+from .sas.test_egm import QUIET, Host
 
 QUIET_DEFAULTS = "\n".join(["[defaults]", *(f"{name} = 0.0" for name in QUIET.model_dump())])
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 import agent.poller
+from agent.lines.adapter import LineSpec
 from agent.notify import Notifier
-from agent.poller import LineSpec
 from agent.transport import Transport
 from tests.integration.floor import compare_with_ledger, running, start_simulator
 

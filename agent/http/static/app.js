@@ -516,6 +516,7 @@
     const detail = [];
     if (!line.connected && line.last_error) detail.push(line.last_error);
     if (line.reopen_count) detail.push(`reopened ${line.reopen_count}×`);
+    if (line.notice) detail.push(line.notice);
     setText(th.querySelector(".line-error"), detail.join(" · "));
   }
 

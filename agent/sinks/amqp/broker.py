@@ -5,7 +5,7 @@ Rules:
 * every step is bounded by a timeout, so a broker that accepts TCP and then
   says nothing cannot hold the sink forever;
 * URLs are tried in the configured order on each round; the sink backs off
-  between rounds (``Backoff``: jittered exponential);
+  between rounds (``agent.backoff.Backoff``: jittered exponential);
 * ``amqps://`` uses a verifying TLS context (the system CAs, or ``ca_file``),
   with a client certificate when one is configured;
 * the topology (a durable topic exchange, then each configured consumer
@@ -18,7 +18,6 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import random
 import ssl
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,24 +33,6 @@ from agent.config.upstream import AmqpQueue, AmqpUpstream, redact_url
 CLOSE_TIMEOUT_S = 5.0
 MAX_ERROR_TEXT = 300
 CONFIRMS_CHANNEL = {"publisher_confirms": True, "on_return_raises": True}
-
-
-class Backoff:
-    """Jittered exponential delays between ``low`` and ``high`` seconds ("full jitter")."""
-
-    def __init__(self, low: float, high: float, rng: random.Random | None = None) -> None:
-        self.low = low
-        self.high = high
-        self.attempt = 0
-        self._rng = rng or random.Random()
-
-    def next(self) -> float:
-        ceiling = min(self.high, self.low * 2**self.attempt)
-        self.attempt = min(self.attempt + 1, 32)
-        return self._rng.uniform(self.low, max(self.low, ceiling))
-
-    def reset(self) -> None:
-        self.attempt = 0
 
 
 @dataclass(slots=True)

@@ -28,13 +28,14 @@ from typing import Any
 from aio_pika.exceptions import AMQPError, DeliveryError, PublishError
 from pamqp.commands import Basic
 
+from agent.backoff import Backoff
 from agent.config.upstream import AmqpUpstream, redact_url
 from agent.events.envelope import StoredEvent
 from agent.store import Store, StoreClosed
 
 from ..outbox import DeliveryFailedError, OutboxPump
 from ..status import SinkSnapshot, SinkState
-from .broker import Backoff, BrokerLink, connect, describe
+from .broker import BrokerLink, connect, describe
 from .message import build_properties, encode_body, routing_key
 
 log = logging.getLogger("agent.sinks.amqp")

@@ -27,6 +27,7 @@ from .cash import (
     ValidationRecord,
 )
 from .clock import DateTime, RomSignature
+from .counts import BillCounts, GamesSince
 from .events import EVENT_DECODERS, EventData
 from .fields import Malformed
 from .identity import (
@@ -88,6 +89,8 @@ Message = (
     | AftTransferStatus
     | DateTime
     | RomSignature
+    | GamesSince
+    | BillCounts
     | RawReply
 )
 
@@ -123,6 +126,8 @@ def _decoders() -> dict[int, Decoder]:
             0x72: AftTransferStatus.decode,
             0x7E: DateTime.decode,
             0x21: RomSignature.decode,
+            0x18: GamesSince.decode,
+            0x1E: BillCounts.decode,
         }
     )
     return table
@@ -189,6 +194,7 @@ __all__ = [
     "DECODERS",
     "AftLockStatus",
     "AftTransferStatus",
+    "BillCounts",
     "CashoutTicket",
     "DateTime",
     "EnabledGames",
@@ -197,6 +203,7 @@ __all__ = [
     "Features",
     "GameConfiguration",
     "GameCount",
+    "GamesSince",
     "HandpayInfo",
     "HandpayResetResult",
     "LastBill",

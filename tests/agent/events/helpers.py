@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agent.events.envelope import Event, StoredEvent
-from agent.events.sas_mapper import MachineInfo, SasEventMapper
+from agent.lines.sas.mapper import MachineInfo, SasEventMapper
 from protocols.sas.exception_codes import lookup
 from protocols.sas.messages import Features, GameConfiguration, RteEvent, VersionSerial
 from protocols.sas.messages.events import EventData

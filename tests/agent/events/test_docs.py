@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from agent.events.catalogue import EVENTS, EXCEPTION_EVENTS
+from agent.events.catalogue import EVENTS
+from agent.lines.sas.codes import EXCEPTION_EVENTS
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "events.md"
 ROW = re.compile(r"^\| ([0-9A-F]{2}) \| [^|]+ \| `(\w+)` \| (\w+) \| ([^|]*) \|")

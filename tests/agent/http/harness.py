@@ -23,9 +23,9 @@ from agent.events.envelope import Channel, Event
 from agent.http.app import create_app
 from agent.http.security import AuditLog
 from agent.http.view import LiveFeed
+from agent.lines.registry import build_adapter
 from agent.poller import Poller
 from agent.runtime import Agent
-from agent.service import line_spec
 from agent.store import Store
 
 ROLES = ("viewer", "technician", "operator", "admin")
@@ -106,7 +106,7 @@ async def running_api(
     await store.register_sinks([])
     if events:
         await store.append(sample_events(events))
-    pollers = [Poller(line_spec(line, config), store) for line in config.lines]
+    pollers = [Poller(build_adapter(line, config.agent), store) for line in config.lines]
     agent = Agent(config=config, store=store, pollers=pollers)
     audit = AuditLog(
         config.agent.data_dir / "audit.sqlite", retention_days=config.http.audit_retention_days

@@ -31,7 +31,9 @@ from agent.config import config_for_demo
 from agent.events.envelope import Channel, Event
 from agent.http.metrics import metrics_router
 from agent.http.view import FloorView, LiveFeed, p99_of
-from agent.poller import LineSpec, Poller
+from agent.lines.adapter import LineSpec
+from agent.lines.sas.adapter import SasAdapter
+from agent.poller import Poller
 from agent.runtime import Agent
 from agent.sinks import Sink
 from agent.sinks.status import SinkSnapshot, SinkState
@@ -98,13 +100,16 @@ def scrape_with(
             fakes = [FakeSink(name, store) for name in sinks]
             pollers = [
                 Poller(
-                    LineSpec(
-                        name=line.name,
-                        port=line.port,
-                        baud=line.baud,
-                        wakeup=False,
-                        machines=[(m.address, m.id, None) for m in line.machines],
-                        session=SessionConfig(),
+                    SasAdapter(
+                        LineSpec(
+                            name=line.name,
+                            port=line.port,
+                            protocol="sas",
+                            baud=line.baud,
+                            wakeup=False,
+                            machines=[(m.address, m.id, None) for m in line.machines],
+                        ),
+                        SessionConfig(),
                     ),
                     store,
                 )
@@ -142,7 +147,7 @@ def busy_floor(agent: Agent, sinks: list[FakeSink]) -> None:
     m1 = line1.session.stats(1)
     m1.online = True
     m1.polls, m1.replies, m1.timeouts, m1.crc_errors = 1000, 990, 7, 2
-    m1.nacks, m1.busy, m1.failed_polls, m1.exceptions = 1, 4, 3, 42
+    m1.nacks, m1.busy, m1.failed_polls, m1.reports = 1, 4, 3, 42
     m1.last_reply_at = time.monotonic() - 2.0
     m1.recent_intervals.extend([0.2] * 90 + [0.3] * 10)
     m1.recent_latencies.extend([0.004] * 95 + [0.012] * 5)

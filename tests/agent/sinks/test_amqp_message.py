@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 from aio_pika import DeliveryMode
@@ -11,7 +10,7 @@ from aio_pika import DeliveryMode
 from agent.events.envelope import Channel, StoredEvent, event_id
 from agent.events.protobuf import decode_event
 from agent.sinks.amqp import build_message, routing_key
-from agent.sinks.amqp.broker import Backoff, with_heartbeat
+from agent.sinks.amqp.broker import with_heartbeat
 
 from ..store.helpers import AGENT, T0, event
 
@@ -58,18 +57,6 @@ def test_json_message_body_is_the_envelope() -> None:
     assert message.content_type == "application/json"
     assert "schema" not in message.headers
     assert json.loads(message.body) == stored().envelope()
-
-
-def test_backoff_grows_with_jitter_up_to_the_ceiling_and_resets() -> None:
-    backoff = Backoff(0.5, 30.0, random.Random(1))
-    delays = [backoff.next() for _ in range(12)]
-    assert all(0.5 <= d <= 30.0 for d in delays)
-    ceilings = [min(30.0, 0.5 * 2**n) for n in range(12)]
-    assert all(d <= c for d, c in zip(delays, ceilings, strict=True))
-    assert max(delays[6:]) > 8  # it does grow
-    assert len(set(delays)) == len(delays)  # and it is jittered
-    backoff.reset()
-    assert backoff.next() == 0.5
 
 
 def test_heartbeat_is_added_to_the_url_unless_given() -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from agent.events.envelope import Channel, Event, StoredEvent
+from agent.events.envelope import Channel, StoredEvent
 from agent.store import Store, StoreClosed
 
 from .helpers import T0, event, open_store
@@ -175,25 +174,26 @@ def test_store_properties(tmp_path: Path) -> None:
         asyncio.run(Store.open(tmp_path / "x.sqlite", ""))
 
 
-def test_last_reported_is_the_last_exception_code_per_machine(tmp_path: Path) -> None:
-    def coded(machine: str, code: int | None, **raw: object) -> Event:
-        base = event(machine=machine)
-        extra = {} if code is None else {"code": code}
-        return replace(base, raw={"protocol": "sas", **extra, **raw})
-
-    async def scenario() -> dict[str, int]:
-        async with await open_store(tmp_path / "e.sqlite") as store:
-            assert store.last_reported() == {}
+def test_resume_points_are_the_last_committed_with_events_per_machine(tmp_path: Path) -> None:
+    async def scenario() -> tuple[dict[str, str], dict[str, str], int]:
+        path = tmp_path / "e.sqlite"
+        async with await open_store(path) as store:
+            assert store.resume_points() == {}
             await store.append(
-                [
-                    coded("A", 0x11),
-                    coded("B", 0x4F),
-                    coded("A", 0x12),
-                    coded("A", None),  # e.g. offline: no code
-                    coded("A", 0x1A, longpoll="01 1A ..."),  # an answer to a long poll
-                    coded("C", None),
-                ]
+                [event(machine="A"), event(machine="B")], resume={"A": "17", "B": "x"}
             )
-            return await asyncio.to_thread(store.last_reported)
+            await store.append([event(machine="A")], resume={"A": "18"})
+            await store.append([event(machine="C")])  # events without a resume point
+            assert await store.append([], resume={"D": "never"}) == []  # nothing to commit
+            first = await asyncio.to_thread(store.resume_points)
+        async with await open_store(path) as store:  # kept across a restart
+            again = store.resume_points()
+            with store._reader.connection() as conn:
+                (seq,) = conn.execute(
+                    "SELECT seq FROM machine_resume WHERE machine = 'A'"
+                ).fetchone()
+        return first, again, seq
 
-    assert asyncio.run(scenario()) == {"A": 0x12, "B": 0x4F}
+    first, again, seq = asyncio.run(scenario())
+    assert first == again == {"A": "18", "B": "x"}
+    assert seq == 3  # the last event committed with it

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from agent.transport import Transport, TransportError
-from protocols.sas.frames import PollFrame
+from protocols.line import Outgoing
 
 
 class Loopback(Transport):
@@ -16,7 +16,7 @@ class Loopback(Transport):
     async def open(self) -> None:
         pass
 
-    async def write(self, frame: PollFrame) -> None:
+    async def write(self, frame: Outgoing) -> None:
         self.bytes_out += len(frame.data)
 
     async def close(self) -> None:

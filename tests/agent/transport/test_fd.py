@@ -172,9 +172,11 @@ def test_wakeup_on_a_pty_sends_the_bytes_intact(pty: Pty) -> None:
         finally:
             await transport.close()
         (port,) = ports
-        assert port.settings["parity"] == serial.PARITY_SPACE  # receive on space
+        # opened without parity whatever a previous process left, then receive on space
+        assert port.settings["parity"] == serial.PARITY_NONE
         assert port.settings["write_timeout"] == 0  # pyserial's write must not select()
         assert port.calls == [
+            ("parity", serial.PARITY_SPACE),
             ("parity", serial.PARITY_MARK),
             ("write", LONG_POLL[:1]),
             ("flush", None),
@@ -185,6 +187,62 @@ def test_wakeup_on_a_pty_sends_the_bytes_intact(pty: Pty) -> None:
             ("flush", None),
             ("parity", serial.PARITY_SPACE),
         ]  # the frame without the wake-up flag went out directly
+
+    asyncio.run(scenario())
+
+
+class NoMarkSpacePort(RecordingPort):
+    """A UART driver without CMSPAR: mark and space parity are refused."""
+
+    @property
+    def parity(self) -> str:
+        return str(self.real.parity)
+
+    @parity.setter
+    def parity(self, value: str) -> None:
+        self.calls.append(("parity", value))
+        if value in (serial.PARITY_MARK, serial.PARITY_SPACE):
+            raise termios.error(22, "Invalid argument")
+        self.real.parity = value
+
+
+def test_a_port_refusing_mark_space_parity_is_used_without_the_wakeup_bit(pty: Pty) -> None:
+    ports: list[NoMarkSpacePort] = []
+
+    def factory(port: str, **settings: Any) -> NoMarkSpacePort:
+        ports.append(NoMarkSpacePort(port, **settings))
+        return ports[-1]
+
+    async def scenario() -> None:
+        transport = FdTransport(pty.path, baud=19200, wakeup=True, serial_factory=factory)
+        await transport.open()
+        try:
+            assert not transport.wakeup
+            assert "refuses mark/space parity" in transport.wakeup_note
+            assert 'wakeup = "none"' in transport.wakeup_note
+            await transport.write(general_poll(1))  # written directly, no parity switching
+            assert await read_master(pty.master, 1) == b"\x81"
+        finally:
+            await transport.close()
+        (port,) = ports
+        assert port.calls == [("parity", serial.PARITY_SPACE)]  # then straight to the descriptor
+
+    asyncio.run(scenario())
+
+
+def test_reopening_a_pty_after_a_parity_open_works(pty: Pty) -> None:
+    """A pty keeps CMSPAR from the last open; the next open must not depend on it."""
+
+    async def scenario() -> None:
+        for _ in range(3):
+            transport = FdTransport(pty.path, baud=19200, wakeup=True)
+            await transport.open()
+            try:
+                assert transport.wakeup and transport.wakeup_note == ""
+                await transport.write(general_poll(2))
+                assert await read_master(pty.master, 1) == b"\x82"
+            finally:
+                await transport.close()
 
     asyncio.run(scenario())
 

@@ -21,6 +21,7 @@ from protocols.sas.messages import (
     DECODERS,
     AftLockStatus,
     AftTransferStatus,
+    BillCounts,
     CashoutTicket,
     DateTime,
     EnabledGames,
@@ -28,6 +29,7 @@ from protocols.sas.messages import (
     Features,
     GameConfiguration,
     GameCount,
+    GamesSince,
     HandpayInfo,
     HandpayResetResult,
     LastBill,
@@ -41,6 +43,7 @@ from protocols.sas.messages import (
     ValidationRecord,
     VersionSerial,
 )
+from protocols.sas.messages.counts import BILL_COUNT_DOLLARS
 from protocols.sas.messages.events import CardHeld as CardHeldEvent
 from protocols.sas.messages.events import (
     EventData,
@@ -251,6 +254,10 @@ aft_transfer_statuses = st.builds(
 )
 date_times = st.builds(DateTime, moment=moments)
 rom_signatures = st.builds(RomSignature, signature=binary_values(2))
+games_since = st.builds(GamesSince, since_power_up=bcd_values(2), since_door_closed=bcd_values(2))
+bill_counts = st.tuples(*(bcd_values(4) for _ in BILL_COUNT_DOLLARS)).map(
+    lambda counts: BillCounts(counts=tuple(zip(BILL_COUNT_DOLLARS, counts, strict=True)))
+)
 
 # --- real-time event data ----------------------------------------------------------
 
@@ -318,6 +325,8 @@ def _by_command() -> dict[int, st.SearchStrategy[Message]]:
             0x72: aft_transfer_statuses,
             0x7E: date_times,
             0x21: rom_signatures,
+            0x18: games_since,
+            0x1E: bill_counts,
         }
     )
     return table

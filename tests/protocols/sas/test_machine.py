@@ -608,7 +608,7 @@ def test_broadcast_fault_keeps_address_zero() -> None:
         (0x72, b"\xff\x00\x00", RawRequest(command=0x72, data=b"\xff\x00\x00")),
         (0x72, b"\xfe\x81", AftInterrogate(index=0x81, status_only=True)),
         (0x73, b"\xff", RawRequest(command=0x73, data=b"\xff")),
-        (0x09, bytes.fromhex("00 01 01"), RawRequest(command=0x09, data=bytes.fromhex("000101"))),
+        (0x2E, bytes.fromhex("00 05"), RawRequest(command=0x2E, data=bytes.fromhex("0005"))),
         (0xC5, b"", Read(command=0xC5)),
         (0x1A, b"", Read(command=0x1A)),
     ],
@@ -640,19 +640,19 @@ def test_decode_request_never_raises(command: int, data: bytes, address: int) ->
 
 
 def test_single_byte_replies() -> None:
-    assert machine.ack(1) == b"\x01"
-    assert machine.nack(1) == b"\x81"
-    assert machine.busy(0x7F) == b"\x7f\x00"
-    assert machine.exception(0x51) == b"\x51"
+    assert machine.ack_reply(1) == b"\x01"
+    assert machine.nack_reply(1) == b"\x81"
+    assert machine.busy_reply(0x7F) == b"\x7f\x00"
+    assert machine.exception_reply(0x51) == b"\x51"
     for bad in (0, 0x80, -1):
         with pytest.raises(LocalProtocolError):
-            machine.ack(bad)
+            machine.ack_reply(bad)
     with pytest.raises(LocalProtocolError):
-        machine.exception(0x100)
+        machine.exception_reply(0x100)
 
 
 def test_data_reply_golden_and_read_back_by_the_host() -> None:
-    wire = machine.reply(1, 0x1A, SingleMeter(command=0x1A, value=16660))
+    wire = machine.data_reply(1, 0x1A, SingleMeter(command=0x1A, value=16660))
     assert wire == bytes.fromhex("01 1A 00 01 66 60 9C F4")
     deframer = ReplyDeframer()
     deframer.expect(ExpectLongPoll(address=1, command=0x1A))
@@ -670,7 +670,7 @@ def test_data_reply_golden_and_read_back_by_the_host() -> None:
     ],
 )
 def test_event_frames(rte: RteEvent, wire: str | None) -> None:
-    raw = machine.event(1, rte)
+    raw = machine.event_reply(1, rte)
     if wire is not None:
         assert raw == bytes.fromhex(wire)
     deframer = ReplyDeframer()

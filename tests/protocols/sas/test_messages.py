@@ -223,8 +223,8 @@ def test_event_without_data_layout_keeps_its_code_and_raw_bytes() -> None:
 
 
 def test_reply_to_a_command_without_decoder_is_kept_as_raw_reply() -> None:
-    result = decode_reply(_data_frame(0x1E, b"\x01\x02"))
-    assert result == RawReply(command=0x1E, data=b"\x01\x02")
+    result = decode_reply(_data_frame(0xB1, b"\x01\x02"))
+    assert result == RawReply(command=0xB1, data=b"\x01\x02")
     assert isinstance(result, RawReply)
     assert result.encode() == b"\x01\x02"
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from protocols.line import Command, FaultReceived, LinkDown, LinkUp, PollFailed
 from protocols.sas import requests
 from protocols.sas.errors import LocalProtocolError
 from protocols.sas.messages import HandpayInfo, LastBill, ValidationRecord
@@ -17,13 +18,9 @@ from protocols.sas.session import SasHostSession
 from protocols.sas.session_types import (
     CommandCompleted,
     ExceptionReported,
-    FaultReceived,
-    LinkDown,
-    LinkUp,
     MachineIdentified,
     MeterMethod,
     MetersRead,
-    PollFailed,
     RomSignatureReported,
     ServiceReply,
     SessionConfig,
@@ -207,7 +204,7 @@ def test_bad_crc_is_a_counted_fault_and_the_retry_delivers_once() -> None:
     line.run_until(lambda: len(line.of_type(MetersRead)) > before)
     assert line.session.stats(1).crc_errors == 1
     faults = [e for e in line.of_type(FaultReceived) if isinstance(e, FaultReceived)]
-    assert faults[-1].fault.kind.value == "bad_crc"
+    assert faults[-1].kind == "bad_crc"
 
 
 def test_after_two_retries_a_sync_poll_and_a_counted_failure() -> None:
@@ -283,9 +280,7 @@ def test_garbage_between_replies_is_a_fault_not_a_crash() -> None:
     identified(line)
     line.noise = b"\x13\x37\xfe"
     line.run(1.0)
-    assert any(
-        isinstance(e, FaultReceived) and e.fault.kind.value == "garbage" for e in line.events
-    )
+    assert any(isinstance(e, FaultReceived) and e.kind == "garbage" for e in line.events)
     assert line.session.stats(1).online
 
 
@@ -401,7 +396,7 @@ def test_rom_signature_is_acked_then_captured_from_a_general_poll() -> None:
     egm = FakeEgm(address=1)
     line = Line([egm])
     identified(line)
-    line.session.submit(1, requests.rom_signature(1, 0x1234), tag="sig")
+    line.session.submit(Command(address=1, tag="sig", request=requests.rom_signature(1, 0x1234)))
     line.run_until(lambda: bool(line.of_type(RomSignatureReported)))
     (done,) = line.of_type(CommandCompleted)
     assert isinstance(done, CommandCompleted) and done.ok and done.tag == "sig"
@@ -416,7 +411,7 @@ def test_command_to_an_online_machine_completes() -> None:
     egm = FakeEgm(address=1)
     line = Line([egm])
     identified(line)
-    line.session.submit(1, requests.disable_play(1), tag="t1")
+    line.session.submit(Command(address=1, tag="t1", request=requests.disable_play(1)))
     line.run_until(lambda: bool(line.of_type(CommandCompleted)))
     (done,) = line.of_type(CommandCompleted)
     assert isinstance(done, CommandCompleted) and done.ok
@@ -425,7 +420,7 @@ def test_command_to_an_online_machine_completes() -> None:
 
 def test_command_to_an_offline_machine_fails_at_once() -> None:
     line = Line([FakeEgm(address=1, alive=False)])
-    line.session.submit(1, requests.enable_play(1), tag="t2")
+    line.session.submit(Command(address=1, tag="t2", request=requests.enable_play(1)))
     (done,) = line.session.events()
     assert isinstance(done, CommandCompleted) and not done.ok and done.reason == "machine offline"
 
@@ -472,7 +467,7 @@ def test_unknown_address_is_a_local_error() -> None:
     with pytest.raises(LocalProtocolError):
         session.stats(2)
     with pytest.raises(LocalProtocolError):
-        session.submit(1, requests.enable_play(2), tag="x")
+        session.submit(Command(address=1, tag="x", request=requests.enable_play(2)))
 
 
 # --- zero loss under faults (property) --------------------------------------------------
@@ -528,7 +523,7 @@ def test_command_without_reply_fails_after_retries() -> None:
     egm = FakeEgm(address=1, supports={0x54, 0x1F, 0xA0, 0x51, 0x56, 0x0E, 0x6F, 0xAF})
     line = Line([egm])
     identified(line)
-    line.session.submit(1, requests.handpay_reset(1), tag="reset")
+    line.session.submit(Command(address=1, tag="reset", request=requests.handpay_reset(1)))
     line.run_until(lambda: bool(line.of_type(CommandCompleted)))
     (done,) = line.of_type(CommandCompleted)
     assert isinstance(done, CommandCompleted)
@@ -543,8 +538,8 @@ def test_pending_commands_fail_when_the_link_goes_down() -> None:
     line = Line([egm], SessionConfig(offline_after_silence=1.0))
     identified(line)
     egm.alive = False
-    line.session.submit(1, requests.enable_play(1), tag="a")
-    line.session.submit(1, requests.disable_play(1), tag="b")
+    line.session.submit(Command(address=1, tag="a", request=requests.enable_play(1)))
+    line.session.submit(Command(address=1, tag="b", request=requests.disable_play(1)))
     line.run_until(lambda: bool(line.of_type(LinkDown)))
     done = [e for e in line.of_type(CommandCompleted) if isinstance(e, CommandCompleted)]
     assert {e.tag for e in done} == {"a", "b"}
@@ -574,9 +569,7 @@ def test_malformed_rte_data_is_a_fault_and_the_event_is_kept_raw() -> None:
     (event,) = line.of_type(ExceptionReported)
     assert isinstance(event, ExceptionReported) and event.event is not None
     assert event.event.data is None and event.event.raw_data == b"\xff" * 4
-    assert any(
-        isinstance(e, FaultReceived) and e.fault.kind.value == "unexpected" for e in line.events
-    )
+    assert any(isinstance(e, FaultReceived) and e.kind == "unexpected" for e in line.events)
 
 
 def test_rte_policy_none_leaves_the_machine_alone() -> None:
@@ -620,7 +613,7 @@ def test_empty_read_and_idle_garbage_are_handled() -> None:
     assert session.next_deadline() == pytest.approx(1.0 + session.config.inter_byte_gap)
     session.handle_timeout(2.0)
     (event,) = session.events()
-    assert isinstance(event, FaultReceived) and event.fault.raw == b"\x55\xaa"
+    assert isinstance(event, FaultReceived) and event.raw == b"\x55\xaa"
     assert session.addresses == (1,)
 
 

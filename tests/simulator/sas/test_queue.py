@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from protocols.sas import exception_codes
-from simulator import sas_queue
-from simulator.sas_queue import OVERFLOW, PRIORITY_ORDER, SERVICED_BY, Entry, ExceptionQueue
+from simulator.sas import queue as sas_queue
+from simulator.sas.queue import OVERFLOW, PRIORITY_ORDER, SERVICED_BY, Entry, ExceptionQueue
 
 
 def drain(queue: ExceptionQueue, now: float = 0.0) -> list[int]:

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import serial
 
+from protocols.line import FaultReceived, LinkDown
 from protocols.sas import requests
+from protocols.sas.messages import BillCounts
 from protocols.sas.session_types import (
     ExceptionReported,
-    FaultReceived,
-    LinkDown,
     MachineIdentified,
     MeterMethod,
     MetersRead,
@@ -28,7 +28,7 @@ from protocols.sas.session_types import (
 from simulator.ledger import read_ledger
 from simulator.ledger_compare import compare, upstream_from_json
 
-from .sas_host import Host, SimulatorProcess
+from .host import Host, SimulatorProcess
 
 pytestmark = pytest.mark.integration
 
@@ -218,9 +218,7 @@ def test_every_fault_kind_is_observable_and_nothing_acknowledged_is_lost(start: 
     finally:
         host.close()
     sim.stop()
-    kinds = {
-        e.fault.kind.value for e in host.of_type(FaultReceived) if isinstance(e, FaultReceived)
-    }
+    kinds = {e.kind for e in host.of_type(FaultReceived) if isinstance(e, FaultReceived)}
     assert {"bad_crc", "truncated", "garbage"} <= kinds
     stats = host.session.stats(1)
     assert stats.timeouts > 0  # late replies and the silence
@@ -233,3 +231,64 @@ def test_every_fault_kind_is_observable_and_nothing_acknowledged_is_lost(start: 
     assert report.totals.lost == 0, report.summary()
     assert report.totals.duplicated == 0, report.summary()
     assert report.totals.dropped_by_machine > 0  # what the overflow cost, on the machine side
+
+
+BILLS_ONLY = """
+seed = 5
+[defaults]
+games_per_minute = 0.0
+bills_per_hour = 3600.0
+door_openings_per_hour = 0.0
+handpays_per_hour = 0.0
+tickets_per_hour = 0.0
+ticket_ins_per_hour = 0.0
+player_cards_per_hour = 0.0
+tilts_per_hour = 0.0
+power_cycles_per_hour = 0.0
+"""
+BILL_CODES = frozenset({*range(0x47, 0x4F), 0x50})  # "bill accepted", one code a note
+
+
+def bills_counted(host: Host) -> int:
+    done = host.command(requests.read(1, 0x1E))
+    assert done.ok and isinstance(done.message, BillCounts), done
+    return sum(count for _, count in done.message.counts)
+
+
+def bills_reported(host: Host) -> int:
+    return sum(
+        1 for e in host.of_type(ExceptionReported)
+        if isinstance(e, ExceptionReported) and e.code in BILL_CODES
+    )  # fmt: skip
+
+
+def test_the_host_switches_the_bill_acceptor_and_the_machine_follows(start: object) -> None:
+    """06/07 and 08 over a pty: bills stop, come back, then only the enabled note is taken."""
+    assert callable(start)
+    sim: SimulatorProcess = start("--machines", "1", scenario=BILLS_ONLY)
+    host = Host.open(sim.port(), [1])
+    try:
+        host.run_until(lambda: bool(host.of_type(MetersRead)), limit=20)
+        host.run_until(lambda: bills_reported(host) >= 2, limit=20)  # a bill a second
+
+        assert host.command(requests.bill_acceptor(1, enabled=False)).ok
+        before = bills_counted(host)
+        reported = bills_reported(host)
+        host.run(6.0)
+        assert bills_counted(host) == before  # the acceptor takes nothing
+        assert bills_reported(host) == reported
+
+        assert host.command(requests.bill_acceptor(1, enabled=True)).ok
+        host.run_until(lambda: bills_counted(host) >= before + 2, limit=20)
+
+        assert host.command(requests.configure_bills(1, [20])).ok
+        start_at = len(host.events)
+        host.run(8.0)
+        codes = [
+            e.code for e in host.events[start_at:]
+            if isinstance(e, ExceptionReported) and e.code in BILL_CODES
+        ]  # fmt: skip
+        assert codes, "no bill at all in 8 s"
+        assert set(codes) == {0x4A}  # $20 only
+    finally:
+        host.close()

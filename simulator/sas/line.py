@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from protocols.sas.machine import HostFrameParser, Parsed
+from protocols.sas import (
+    HostFrameParser,
+    Parsed,
+)
 
-from .sas_egm import Reply, SasEgm
+from ..wire import Reply
+from .egm import SasEgm
 
 DEFAULT_GAP = 0.005
 
@@ -27,6 +31,10 @@ class SasLine:
     def __init__(self, egms: Sequence[SasEgm], *, gap: float = DEFAULT_GAP) -> None:
         self.egms = list(egms)
         self._parser = HostFrameParser(gap=gap)
+
+    @property
+    def machines(self) -> Sequence[SasEgm]:
+        return self.egms
 
     def receive(self, data: bytes, now: float) -> list[Reply]:
         """Bytes the host wrote; returns what the machines answer."""

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agent.events.envelope import Channel
-from agent.events.sas_details import handpay_type, long_poll_of
+from agent.lines.sas.details import handpay_type, long_poll_of
 from protocols.sas.messages import (
     CashoutTicket,
     DateTime,
@@ -22,9 +22,8 @@ from protocols.sas.messages import (
 )
 from protocols.sas.session_types import RomSignatureReported, ServiceReply
 from simulator.ledger_compare import upstream_from_json
+from tests.agent.events.helpers import envelope, exception, identified, mapper, meters_read, one
 from tests.protocols.sas.strategies import MESSAGES_BY_COMMAND, PROPERTY_SETTINGS
-
-from .helpers import envelope, exception, identified, mapper, meters_read, one
 
 
 def reply(trigger: int, message: Message) -> ServiceReply:

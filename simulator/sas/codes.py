@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from protocols.sas import bcd
-from protocols.sas.messages.cash import LastBill
+from protocols.sas import LastBill, encode_bcd
 
-from .events import Door, Kind, MachineEvent, Tilt
+from ..events import Door, Kind, MachineEvent, Tilt
 
 DOOR_CODES: dict[Door, tuple[int, int]] = {
     Door.SLOT: (0x11, 0x12),
@@ -82,10 +81,10 @@ def sas_report(event: MachineEvent, *, bill_count: int = 0) -> SasReport:
         wager = min(_int(event, "wager_credits"), 9999)
         coin_in = _int(event, "coin_in") % 10**8
         return SasReport(
-            code=0x7E, rte_data=bcd.encode(wager, 2) + bcd.encode(coin_in, 4) + b"\0\0"
+            code=0x7E, rte_data=encode_bcd(wager, 2) + encode_bcd(coin_in, 4) + b"\0\0"
         )
     if kind is Kind.GAME_ENDED:
-        return SasReport(code=0x7F, rte_data=bcd.encode(_int(event, "win_credits") % 10**8, 4))
+        return SasReport(code=0x7F, rte_data=encode_bcd(_int(event, "win_credits") % 10**8, 4))
     if kind is Kind.BILL_ACCEPTED:
         dollars = _int(event, "dollars")
         bill = LastBill(

@@ -51,7 +51,7 @@ from protocols.sas.messages import (
 )
 from protocols.sas.messages.events import GameEnded, GameStarted
 from protocols.sas.requests import LongPollRequest
-from simulator.activity import ActivityRates
+from simulator.activity import ActivityRates, seeded
 from simulator.events import Door, Kind, MachineEvent, Tilt
 from simulator.faults import FaultInjector
 from simulator.ledger import (
@@ -64,7 +64,7 @@ from simulator.ledger import (
     StartRecord,
 )
 from simulator.model import MachineModel
-from simulator.sas_codes import (
+from simulator.sas.codes import (
     BILL_CODES,
     DOOR_CODES,
     SIMPLE_CODES,
@@ -73,15 +73,14 @@ from simulator.sas_codes import (
     rte_code,
     sas_report,
 )
-from simulator.sas_egm import (
+from simulator.sas.egm import (
     CHIRP_INTERVAL,
     LOOP_BREAK_AFTER,
     EgmConfig,
     SasEgm,
-    seeded,
 )
-from simulator.sas_line import SasLine
-from simulator.sas_queue import Entry
+from simulator.sas.line import SasLine
+from simulator.sas.queue import Entry
 
 QUIET = ActivityRates(
     games_per_minute=0,
@@ -451,7 +450,7 @@ def test_an_unsupported_long_poll_gets_silence() -> None:
 
 def test_an_unknown_long_poll_gets_silence() -> None:
     _, host = synced()
-    assert host.poll(requests.read(1, 0x18)) == b""
+    assert host.poll(requests.read(1, 0xB3)) == b""  # token denomination: a coinless machine
     raw = with_crc(bytes([1, 0x7B, 8]) + bytes(8))  # 7B: a variable poll the machine lacks
     assert host.send(raw) == b""
 

@@ -37,7 +37,7 @@ from protocols.sas.messages.cash import (
 )
 from protocols.sas.session_plan import SERVICE_POLLS
 
-from .sas_units import Money
+from .units import Money
 
 _CASHOUT_TYPES = {
     CASHOUT_CASHABLE: "cashable",

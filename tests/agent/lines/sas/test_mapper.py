@@ -9,13 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agent.events.envelope import Channel
-from agent.events.sas_mapper import (
+from agent.lines.sas.mapper import (
     BILL_CODE_CENTS,
     MachineInfo,
     SasEventMapper,
     UnknownMachineError,
 )
-from protocols.sas.frames import Fault, FaultKind
+from protocols.line import FaultReceived, LinkDown, LinkUp, PollFailed
 from protocols.sas.messages import LastBill, RteEvent
 from protocols.sas.messages.events import (
     CardHeld,
@@ -31,18 +31,22 @@ from protocols.sas.requests import read
 from protocols.sas.session_types import (
     CommandCompleted,
     ExceptionReported,
-    FaultReceived,
-    LinkDown,
-    LinkUp,
     MachineIdentified,
     MachineProfile,
     MeterMethod,
     MetersRead,
-    PollFailed,
+)
+from tests.agent.events.helpers import (
+    NOW,
+    envelope,
+    exception,
+    identified,
+    mapper,
+    meters_read,
+    one,
+    profile,
 )
 from tests.protocols.sas.strategies import EVENT_DATA_BY_CODE, PROPERTY_SETTINGS
-
-from .helpers import NOW, envelope, exception, identified, mapper, meters_read, one, profile
 
 # --- envelope basics and link events ---------------------------------------------------
 
@@ -106,8 +110,7 @@ def test_counters_and_audit_are_not_events() -> None:
     request = read(1, 0x1A)
     assert m.map(CommandCompleted(address=1, tag="t", request=request, ok=True)) == []
     assert m.map(PollFailed(address=1, command=0x1A, reason="no_reply")) == []
-    fault = Fault(kind=FaultKind.BAD_CRC, reason="crc", raw=b"\x01")
-    assert m.map(FaultReceived(address=None, fault=fault)) == []
+    assert m.map(FaultReceived(address=None, kind="bad_crc", reason="crc", raw=b"\x01")) == []
 
 
 # --- identification and the denomination ----------------------------------------------

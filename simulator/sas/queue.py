@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from protocols.sas.exception_codes import lookup
+from protocols.sas import lookup
 
 PRIORITY_ORDER: tuple[int, ...] = (0x57, 0x67, 0x68, 0x3F, 0x6A, 0x6B, 0x6F, 0x56, 0x3D)
 PRIORITY_ORDER += (0x3E, 0x69, 0x6C, 0x6D, 0x52, 0x51, 0x8F, 0x70)

@@ -1,4 +1,4 @@
-"""Long-poll answers of the simulated machine, read from its model (simulator/sas_longpolls.py).
+"""Long-poll answers of the simulated machine, read from its model (simulator/sas/longpolls.py).
 
 Each long poll goes over a synchronised line and its reply is decoded by the
 host's codec; values are compared with the machine model. A sync poll
@@ -8,6 +8,7 @@ an implied NACK (reference §1.8).
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from protocols.sas.machine import LongPollReceived
 from protocols.sas.messages import (
     AftLockStatus,
     AftTransferStatus,
+    BillCounts,
     CashoutTicket,
     DateTime,
     EnabledGames,
@@ -28,6 +30,7 @@ from protocols.sas.messages import (
     Features,
     GameConfiguration,
     GameCount,
+    GamesSince,
     HandpayInfo,
     HandpayResetResult,
     LastBill,
@@ -46,10 +49,12 @@ from protocols.sas.messages.meters import ExtendedMeter
 from protocols.sas.meter_codes import lp2f_size
 from protocols.sas.requests import LongPollRequest
 from simulator.events import Kind, MachineEvent
-from simulator.sas_egm import EgmConfig, SasEgm
-from simulator.sas_longpolls import SIGNATURE_SECONDS
+from simulator.ledger import LedgerWriter
+from simulator.model import MachineModel
+from simulator.sas.egm import EgmConfig, SasEgm
+from simulator.sas.longpolls import SIGNATURE_SECONDS
 
-from .test_sas_egm import Host, decode, make_egm, reply_as, synced
+from .test_egm import QUIET, Host, decode, make_egm, reply_as, synced
 
 ORIGIN = datetime(2026, 1, 1)
 
@@ -453,3 +458,81 @@ def test_bill_count_is_zero_for_other_events() -> None:
     egm, _ = synced()
     other = MachineEvent(kind=Kind.DOOR_OPENED, at=0.0, data={"door": "slot"})
     assert egm.responder.bill_count(other) == 0
+
+
+# --- host settings: sound, bill acceptor, notes, games (reference §3.2) ----------------
+
+
+def test_03_and_04_switch_the_sound() -> None:
+    egm, host = synced()
+    assert ask(host, requests.sound(1, on=False)) == b"\x01"
+    assert not egm.model.sound
+    assert ask(host, requests.sound(1, on=True)) == b"\x01"
+    assert egm.model.sound
+
+
+def test_06_and_07_switch_the_bill_acceptor_and_the_model_follows() -> None:
+    egm, host = synced()
+    assert ask(host, requests.bill_acceptor(1, enabled=False)) == b"\x01"
+    assert not egm.model.bill_acceptor_enabled
+    host.incident(egm, "bill", dollars=20)  # a player offers a note: it comes back
+    assert egm.model.credits == 0 and egm.model.meters.bills_by_dollars == {}
+    assert ask(host, requests.bill_acceptor(1, enabled=True)) == b"\x01"
+    host.incident(egm, "bill", dollars=20)
+    assert egm.model.credits == 2000 and egm.model.meters.bills_by_dollars == {20: 1}
+
+
+def test_08_chooses_the_notes_and_whether_the_acceptor_stays_on() -> None:
+    egm, host = synced()
+    assert ask(host, requests.configure_bills(1, [5, 20], stay_enabled=True)) == b"\x01"
+    assert egm.model.bill_notes == frozenset({5, 20})
+    host.incident(egm, "bill", dollars=100)  # not enabled: returned
+    host.incident(egm, "bill", dollars=20)
+    assert egm.model.meters.bills_by_dollars == {20: 1}
+    states = [egm.model.bill_acceptor_enabled]
+    assert ask(host, requests.configure_bills(1, [5], stay_enabled=False)) == b"\x01"
+    host.incident(egm, "bill", dollars=5)
+    states.append(egm.model.bill_acceptor_enabled)
+    assert states == [True, False]  # off after each bill, until 06
+    host.incident(egm, "bill", dollars=5)
+    assert egm.model.meters.bills_by_dollars == {20: 1, 5: 1}
+
+
+def test_09_disables_and_enables_the_game() -> None:
+    playing = QUIET.model_copy(update={"games_per_minute": 30.0})
+    model = MachineModel("sim-001", random.Random(1), rates=playing)
+    egm, host = synced(SasEgm(address=1, model=model, ledger=LedgerWriter(None)))
+    host.incident(egm, "bill", dollars=20)
+    assert ask(host, requests.enable_game(1, 1, enabled=False)) == b"\x01"
+    assert not egm.model.game_enabled
+    assert reply_as(EnabledGames, read(host, 0x56), 0x56).games == ()
+    played = egm.model.meters.games_played
+    host.keep_alive(host.now + 60.0)
+    egm.model.advance(host.now)
+    assert egm.model.meters.games_played <= played + 1  # at most the game already running
+    assert ask(host, requests.enable_game(1, 1, enabled=True)) == b"\x01"
+    assert reply_as(EnabledGames, read(host, 0x56), 0x56).games == (1,)
+    host.keep_alive(host.now + 60.0)
+    egm.model.advance(host.now)
+    assert egm.model.meters.games_played > played + 5
+
+
+def test_09_for_a_game_the_machine_lacks_is_nacked() -> None:
+    egm, host = synced()
+    assert ask(host, requests.enable_game(1, 7, enabled=False)) == b"\x81"
+    assert egm.model.game_enabled
+
+
+def test_18_counts_games_since_power_up_and_since_the_slot_door_closed() -> None:
+    egm, host = synced()
+    egm.model.games_since_power, egm.model.games_since_door = 12_345, 67
+    since = reply_as(GamesSince, read(host, 0x18), 0x18)
+    assert since == GamesSince(since_power_up=2_345, since_door_closed=67)  # 2 BCD: rolls over
+
+
+def test_1e_counts_bills_by_note() -> None:
+    egm, host = synced()
+    for dollars in (1, 5, 5, 20, 100, 2):
+        host.incident(egm, "bill", dollars=dollars)
+    counts = reply_as(BillCounts, read(host, 0x1E), 0x1E)
+    assert dict(counts.counts) == {1: 1, 5: 2, 10: 0, 20: 1, 50: 0, 100: 1}  # no $2 in 1E

@@ -32,6 +32,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, assert_never
 
+from agent.events.catalogue import channel_of
+from agent.events.envelope import Channel, Event
+from protocols.line import FaultReceived, LinkDown, LinkUp, PollFailed
 from protocols.sas.exception_codes import ExceptionCode
 from protocols.sas.messages import LastBill, RteEvent
 from protocols.sas.messages.events import (
@@ -46,22 +49,17 @@ from protocols.sas.messages.events import (
 from protocols.sas.session_types import (
     CommandCompleted,
     ExceptionReported,
-    FaultReceived,
-    LinkDown,
-    LinkUp,
     MachineIdentified,
     MachineProfile,
     MetersRead,
-    PollFailed,
     RomSignatureReported,
     ServiceReply,
     SessionEvent,
 )
 
-from .catalogue import channel_of, exception_entry
-from .envelope import Channel, Event
-from .sas_details import bill_data, details, long_poll_of
-from .sas_units import Money, canonical_meters
+from .codes import exception_entry
+from .details import bill_data, details, long_poll_of
+from .units import Money, canonical_meters
 
 PROTOCOL = "sas"
 

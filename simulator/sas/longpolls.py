@@ -15,14 +15,34 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from protocols.sas import bcd
-from protocols.sas import machine as codec
-from protocols.sas.crc import crc16
-from protocols.sas.machine_requests import (
+from protocols.sas import (
+    DENOMINATION_CENTS,
+    MULTI_METER_LAYOUTS,
+    SINGLE_METER_CODES,
+    SINGLE_METER_COMMANDS,
     AftInterrogate,
     AftLockOrStatus,
+    AftLockStatus,
+    AftTransferStatus,
+    BillCounts,
+    CashoutTicket,
+    ConfigureBills,
+    DateTime,
     DisablePlay,
+    EnabledGames,
+    EnableGame,
     EnablePlay,
+    Encodable,
+    ExtendedMeter,
+    ExtendedMeters,
+    Features,
+    GameConfiguration,
+    GameCount,
+    GamesSince,
+    HandpayInfo,
+    HandpayResetResult,
+    LastBill,
+    MultiMeters,
     Read,
     ReadExtendedMeters,
     ReadGame,
@@ -30,48 +50,36 @@ from protocols.sas.machine_requests import (
     ReadValidationInfo,
     RequestMessage,
     ResetHandpay,
+    SelectedGame,
+    SelectedMeters,
+    SetBillAcceptor,
     SetDateTime,
     SetHandpayResetMethod,
     SetRealTimeEvents,
-    StartRomSignature,
-)
-from protocols.sas.messages import (
-    AftLockStatus,
-    AftTransferStatus,
-    CashoutTicket,
-    DateTime,
-    EnabledGames,
-    ExtendedMeters,
-    Features,
-    GameConfiguration,
-    GameCount,
-    HandpayInfo,
-    HandpayResetResult,
-    LastBill,
-    MultiMeters,
-    SelectedGame,
-    SelectedMeters,
+    SetSound,
     SingleMeter,
+    StartRomSignature,
     TicketData,
     ValidationRecord,
     VersionSerial,
+    ack_reply,
+    crc16,
+    data_reply,
+    encode_bcd,
+    is_cents,
+    lp2f_size,
+    nack_reply,
+    rom_signature_reply,
 )
-from protocols.sas.messages.identity import DENOMINATION_CENTS
-from protocols.sas.messages.meters import (
-    MULTI_METER_LAYOUTS,
-    SINGLE_METER_CODES,
-    SINGLE_METER_COMMANDS,
-    ExtendedMeter,
-)
-from protocols.sas.meter_codes import is_cents, lp2f_size
 
-from .events import Kind, MachineEvent
-from .meters import TicketRecord
-from .model import HandpayKind
-from .sas_codes import BILL_DENOMINATION_CODES, COUNTRY_USA
+from ..events import Kind, MachineEvent
+from ..meters import TicketRecord
+from ..model import HandpayKind
+from .codes import BILL_DENOMINATION_CODES, COUNTRY_USA
+from .control import apply_control
 
 if TYPE_CHECKING:
-    from .sas_egm import SasEgm
+    from .egm import SasEgm
 
 SIGNATURE_SECONDS = 0.5
 CENTS_DENOMINATION = {cents: code for code, cents in DENOMINATION_CENTS.items()}
@@ -106,21 +114,27 @@ class LongPollResponder:
 
     # --- replies ------------------------------------------------------------------
 
-    def _reply(self, command: int, message: codec.Encodable) -> Answer:
-        return Answer(data=codec.reply(self._egm.address, command, message))
+    def _reply(self, command: int, message: Encodable) -> Answer:
+        return Answer(data=data_reply(self._egm.address, command, message))
 
     def _ack(self) -> Answer:
-        return Answer(data=codec.ack(self._egm.address))
+        return Answer(data=ack_reply(self._egm.address))
 
     def answer(self, command: int, request: RequestMessage, now: float) -> Answer:
         egm, model = self._egm, self._egm.model
         match request:
-            case EnablePlay() | DisablePlay():
-                egm.report(model.set_enabled(isinstance(request, EnablePlay), now), now)
-                return self._ack()
-            case SetRealTimeEvents(enabled=enabled):
-                egm.rte = enabled
-                return self._ack()
+            case (
+                EnablePlay()
+                | DisablePlay()
+                | SetSound()
+                | SetBillAcceptor()
+                | ConfigureBills()
+                | EnableGame()
+                | SetRealTimeEvents()
+            ):
+                if apply_control(egm, request, now):
+                    return self._ack()
+                return Answer(data=nack_reply(egm.address), cache=False)
             case StartRomSignature(seed=seed):
                 program = model.machine_id.encode() + model.sas_version.encode()
                 signature = crc16(seed.to_bytes(2, "little") + program)
@@ -168,7 +182,7 @@ class LongPollResponder:
         def forget(_at: float) -> None:
             self._signature = None
 
-        data = codec.rom_signature_reply(self._egm.address, signature)
+        data = rom_signature_reply(self._egm.address, signature)
         return Answer(data=data, on_ack=forget)
 
     def clock(self, now: float) -> datetime:
@@ -218,13 +232,13 @@ class LongPollResponder:
             return self._reply(command, self._configuration(game))
         meters = self._meters()
         if command == 0x52:
-            body = bcd.encode(game, 2) + b"".join(
-                bcd.encode(meters.get(c, 0) % 10**8, 4) for c in (0x00, 0x01, 0x02, 0x05)
+            body = encode_bcd(game, 2) + b"".join(
+                encode_bcd(meters.get(c, 0) % 10**8, 4) for c in (0x00, 0x01, 0x02, 0x05)
             )
-            return Answer(data=codec.reply(self._egm.address, command, _Raw(body)))
+            return Answer(data=data_reply(self._egm.address, command, _Raw(body)))
         if command == 0x2D:
-            body = bcd.encode(game, 2) + bcd.encode(meters.get(0x03, 0) % 10**8, 4)
-            return Answer(data=codec.reply(self._egm.address, command, _Raw(body)))
+            body = encode_bcd(game, 2) + encode_bcd(meters.get(0x03, 0) % 10**8, 4)
+            return Answer(data=data_reply(self._egm.address, command, _Raw(body)))
         return Answer(data=b"", cache=False)
 
     def _validation(self, function: int) -> Answer:
@@ -263,7 +277,7 @@ class LongPollResponder:
                 expiration=0,
                 pool_id=0,
             )
-        return codec.reply(self._egm.address, 0x4D, message)
+        return data_reply(self._egm.address, 0x4D, message)
 
     def _aft_status(self) -> AftLockStatus:
         model = self._egm.model
@@ -295,13 +309,20 @@ class LongPollResponder:
             return self._reply(command, message)
         if command in SINGLE_METER_COMMANDS:
             return self._reply(command, SingleMeter(command=command, value=0))
-        handlers: dict[int, Callable[[], codec.Encodable]] = {
+        handlers: dict[int, Callable[[], Encodable]] = {
             0x1F: lambda: self._configuration(None),
             0x1B: self._handpay,
             0x48: self._last_bill,
+            0x18: lambda: GamesSince(
+                since_power_up=model.games_since_power % 10**4,
+                since_door_closed=model.games_since_door % 10**4,
+            ),
+            0x1E: lambda: BillCounts.of(
+                {note: n % 10**8 for note, n in model.meters.bills_by_dollars.items()}
+            ),
             0x51: lambda: GameCount(count=1),
             0x55: lambda: SelectedGame(game=1),
-            0x56: lambda: EnabledGames(games=(1,)),
+            0x56: lambda: EnabledGames(games=(1,) if model.game_enabled else ()),
             0x54: lambda: VersionSerial(version=model.sas_version[:3], serial=model.serial[:40]),
             0x57: lambda: CashoutTicket(cashout_type=0x80, amount_cents=0),
             0x70: self._ticket_in,

@@ -24,24 +24,30 @@ gives it. The overflow exception 70 is an event of its own.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from protocols.sas import machine as codec
-from protocols.sas.frames import Fault
-from protocols.sas.machine import GeneralPollReceived, HostFrame, LongPollReceived
-from protocols.sas.machine_requests import decode_request
-from protocols.sas.messages import encode_event
+from protocols.sas import (
+    Fault,
+    GeneralPollReceived,
+    HostFrame,
+    LongPollReceived,
+    decode_request,
+    encode_event,
+    exception_reply,
+    fault_reply,
+    nack_reply,
+)
 
-from .events import MachineEvent
-from .faults import FaultInjector
-from .ledger import LedgerWriter
-from .model import MachineModel
-from .sas_codes import rte_code, sas_report
-from .sas_longpolls import Answer, LongPollResponder
-from .sas_queue import Entry, ExceptionQueue
+from ..events import MachineEvent
+from ..faults import FaultInjector
+from ..ledger import LedgerWriter
+from ..model import MachineModel
+from ..wire import Reply
+from .codes import rte_code, sas_report
+from .longpolls import Answer, LongPollResponder
+from .queue import Entry, ExceptionQueue
 
 LOOP_BREAK_AFTER = 5.0
 POWER_CYCLE_SECONDS = 3.0
@@ -62,14 +68,6 @@ class EgmConfig:
     chirp: bool = True
     supported: frozenset[int] | None = None
     """Long polls this machine answers; ``None`` = every one it knows."""
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """Bytes for the line, to be written ``delay`` seconds from now."""
-
-    data: bytes
-    delay: float
 
 
 BYTE_TIME = 11 / 19200
@@ -211,7 +209,7 @@ class SasEgm:
         if not self.synced:
             return None
         if isinstance(frame, Fault):
-            nack = codec.fault_reply(frame, self.address)
+            nack = fault_reply(frame, self.address)
             if nack is not None:
                 self.stats.nacks += 1
                 return self._send(nack, now)
@@ -244,12 +242,12 @@ class SasEgm:
         request = decode_request(frame.request)
         if isinstance(request, Fault):
             self.stats.nacks += 1
-            return Answer(data=codec.nack(self.address), cache=False)
+            return Answer(data=nack_reply(self.address), cache=False)
         supported = self.config.supported
         if supported is not None and frame.command not in supported:
             return Answer(data=b"", cache=False)
         answer = self.responder.answer(frame.command, request, now)
-        if answer.data and answer.data != codec.nack(self.address):
+        if answer.data and answer.data != nack_reply(self.address):
             self.queue.service(frame.command)
         return answer
 
@@ -259,7 +257,7 @@ class SasEgm:
             return signature
         head = self.queue.head(now)
         if head is None:
-            idle = encode_event(self.address, 0x00) if self.rte else codec.exception(0x00)
+            idle = encode_event(self.address, 0x00) if self.rte else exception_reply(0x00)
             return Answer(data=idle, cache=True)
         return self._report_entry(head)
 
@@ -268,7 +266,7 @@ class SasEgm:
         if self.rte:
             data = encode_event(self.address, entry.code, entry.rte_data)
         else:
-            data = codec.exception(entry.code)
+            data = exception_reply(entry.code)
 
         def acknowledged(at: float) -> None:
             if self.queue.acknowledge(entry, at):
@@ -298,8 +296,3 @@ class SasEgm:
                 return None
         self.stats.replies += 1
         return Reply(data, delay)
-
-
-def seeded(seed: int, machine_index: int) -> random.Random:
-    """A per-machine random generator derived from the scenario seed."""
-    return random.Random(seed * 1_000_003 + machine_index)

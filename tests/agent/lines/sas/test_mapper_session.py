@@ -8,13 +8,12 @@ details, link and meter events stay out of the ledger comparison.
 from __future__ import annotations
 
 from agent.events.envelope import Channel, Event
-from agent.events.sas_mapper import MachineInfo, SasEventMapper
+from agent.lines.sas.mapper import MachineInfo, SasEventMapper
 from protocols.sas.session_types import ExceptionReported, MetersRead, SessionConfig
 from simulator.ledger_compare import upstream_from_json
+from tests.agent.events.helpers import clock, envelope
 from tests.protocols.sas.fake_egm import FakeEgm
 from tests.protocols.sas.harness import Line
-
-from .helpers import clock, envelope
 
 CODES = [0x11, 0x4A, 0x51, 0x3D, 0x57, 0x67, 0x70, 0x12, 0x7E, 0x7F]
 RTE_CODES = [0x11, 0x4F, 0x7F, 0x51, 0x12]  # the fake machine has RTE data for 4F and 7F

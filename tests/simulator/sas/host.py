@@ -17,8 +17,15 @@ from pathlib import Path
 
 import serial
 
+from protocols.line import Command
+from protocols.sas.requests import LongPollRequest
 from protocols.sas.session import SasHostSession
-from protocols.sas.session_types import ExceptionReported, SessionConfig, SessionEvent
+from protocols.sas.session_types import (
+    CommandCompleted,
+    ExceptionReported,
+    SessionConfig,
+    SessionEvent,
+)
 
 
 @dataclass
@@ -27,6 +34,7 @@ class Host:
     session: SasHostSession
     events: list[SessionEvent] = field(default_factory=list)
     sent: list[bytes] = field(default_factory=list)
+    commands: int = 0
 
     @classmethod
     def open(cls, path: str, addresses: list[int], config: SessionConfig | None = None) -> Host:
@@ -64,6 +72,23 @@ class Host:
         while not done():
             assert time.monotonic() < end, "condition not reached in time"
             self.step()
+
+    def command(self, request: LongPollRequest, limit: float = 10.0) -> CommandCompleted:
+        """Send one long poll as a command and wait for its outcome."""
+        self.commands += 1
+        tag = f"host-{self.commands}"
+        self.session.submit(Command(address=request.address, tag=tag, request=request))
+
+        def outcome() -> CommandCompleted | None:
+            for event in self.of_type(CommandCompleted):
+                if isinstance(event, CommandCompleted) and event.tag == tag:
+                    return event
+            return None
+
+        self.run_until(lambda: outcome() is not None, limit)
+        done = outcome()
+        assert done is not None
+        return done
 
     def of_type(self, kind: type) -> list[SessionEvent]:
         return [e for e in self.events if isinstance(e, kind)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.events.sas_units import (
+from agent.lines.sas.units import (
     COUNT_METERS,
     CREDIT_METERS,
     MeterUnit,

@@ -1,0 +1,1 @@
+"""GAPI lines: the configuration model (the adapter comes with the GAPI issue)."""

@@ -1,0 +1,1 @@
+"""SAS lines: the configuration model and the adapter (``agent.lines.sas.adapter``)."""
