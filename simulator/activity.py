@@ -31,7 +31,11 @@ class ActivityRates(BaseModel):
     A machine is not always occupied, so these are averages over time,
     not the pace of one player. ``games_per_minute`` is the pace while
     credits allow play; a game lasts ``MachineModel.game_seconds``, so the
-    pace is capped near ``60 / game_seconds``.
+    pace is capped near ``60 / game_seconds``. ``in_play_at_start`` is the
+    chance that a player is already at the machine when the simulation
+    starts: a first bill within ``FIRST_BILL_SECONDS``, then play, so money
+    and game events arrive within seconds of a start (a machine that plays
+    no games has no player).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -45,6 +49,7 @@ class ActivityRates(BaseModel):
     player_cards_per_hour: Rate = 1.5
     tilts_per_hour: Rate = 0.2
     power_cycles_per_hour: Rate = 0.0
+    in_play_at_start: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 1.0
 
 
 WIN_CHANCE = 0.24
@@ -68,6 +73,8 @@ TILT_WEIGHTS = (
     (Tilt.COIN_IN, 5),
     (Tilt.HOPPER_EMPTY, 10),
 )
+FIRST_BILL_SECONDS = (0.5, 3.0)
+"""When the first bill of a machine in play at the start comes (uniform, seconds)."""
 MIN_GAME_GAP = 0.5
 """Shortest mean pause between two games (seconds): the player presses spin again."""
 

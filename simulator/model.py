@@ -76,6 +76,7 @@ class _Due(Enum):
     ATTENDANT = auto()
     POWER_ON = auto()
     CASHOUT_AFTER_GAME = auto()
+    FIRST_BILL = auto()
 
 
 _RECURRING = frozenset(
@@ -147,8 +148,14 @@ class MachineModel(MachineState):
         if r.games_per_minute > 0:
             per_game = game_seconds + draw.game_gap(r.games_per_minute, game_seconds)
             self.jackpot_chance = min(r.handpays_per_hour * per_game / 3600, 1.0)
-        for due in (_Due.GAME, *self._per_hour):
+        for due in self._per_hour:
             self._recur(due, start)
+        if r.games_per_minute > 0 and self._rng.random() < r.in_play_at_start:
+            first_bill = start + self._rng.uniform(*draw.FIRST_BILL_SECONDS)
+            self._once(_Due.FIRST_BILL, first_bill)
+            self._push(first_bill + draw.MIN_GAME_GAP, _Due.GAME)  # the player plays at once
+        else:
+            self._recur(_Due.GAME, start)
 
     @property
     def now(self) -> float:
@@ -310,6 +317,8 @@ class MachineModel(MachineState):
             return self._reset_handpay(at, to_credit_meter=False)
         if due is _Due.CASHOUT_AFTER_GAME:
             return self._cash_out(at, draw.validation(self._rng))
+        if due is _Due.FIRST_BILL:
+            return self._bill(at, draw.bill(self._rng))
         return self._power_on(at)
 
     def _occur(self, due: _Due, at: float) -> list[MachineEvent]:

@@ -152,6 +152,7 @@ class Group(_Strict):
     player_cards_per_hour: Rate | None = None
     tilts_per_hour: Rate | None = None
     power_cycles_per_hour: Rate | None = None
+    in_play_at_start: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
 
     def overrides(self) -> dict[str, float]:
         return self.model_dump(exclude={"machines"}, exclude_none=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import Annotated
 
@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from agent.events.catalogue import EVENTS
-from agent.events.envelope import Channel
+from agent.events.envelope import Channel, StoredEvent
 
 from .actions import ActionRunner
 from .models import (
@@ -39,6 +39,8 @@ MAX_PAGE = 1000
 MAX_SEQ = 2**63 - 1  # SQLite's INTEGER
 STREAM_STATUS_S = 1.0
 STREAM_KEEPALIVE_S = 15.0
+STREAM_RECENT = 50
+"""How many of the most recent stored events a new stream starts with."""
 
 Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 Technician = Annotated[Principal, Depends(require(Role.TECHNICIAN))]
@@ -192,11 +194,25 @@ def sse(kind: str, payload: str) -> bytes:
     return f"event: {kind}\ndata: {payload}\n\n".encode()
 
 
-async def _sse(view: FloorView, feed: LiveFeed) -> AsyncIterator[bytes]:
-    """The stream of one client: a status first, then events as stored, a status a second."""
+def _event(stored: StoredEvent) -> bytes:
+    return sse("event", json.dumps(stored.envelope(), separators=(",", ":")))
+
+
+async def _sse(view: FloorView, feed: LiveFeed) -> AsyncGenerator[bytes]:
+    """The stream of one client: a status, the most recent events, then events as stored.
+
+    Subscribed before the recent events are read, so nothing falls between
+    the two; an event both read and queued is sent once (by seq).
+    """
     loop = asyncio.get_running_loop()
     async with feed.subscribe() as queue:
         yield sse("status", view.status_json().decode())
+        store = view.agent.store
+        first = max(0, store.last_seq() - STREAM_RECENT)
+        sent = 0
+        for recent in await asyncio.to_thread(store.read, after_seq=first, limit=STREAM_RECENT):
+            yield _event(recent)
+            sent = recent.seq
         next_status = loop.time() + STREAM_STATUS_S
         next_keepalive = loop.time() + STREAM_KEEPALIVE_S
         while True:
@@ -205,8 +221,8 @@ async def _sse(view: FloorView, feed: LiveFeed) -> AsyncIterator[bytes]:
                 stored = await asyncio.wait_for(queue.get(), timeout)
             except TimeoutError:
                 stored = None
-            if stored is not None:
-                yield sse("event", json.dumps(stored.envelope(), separators=(",", ":")))
+            if stored is not None and stored.seq > sent:
+                yield _event(stored)
             now = loop.time()
             if now >= next_status:
                 yield sse("status", view.status_json().decode())

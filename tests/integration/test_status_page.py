@@ -1,11 +1,11 @@
 """The status page in a real browser: Debian's headless Chromium, driven by Playwright.
 
 A simulated floor of three machines runs on ptys with the agent (and its
-HTTP server) in one event loop. Chromium opens ``/``, sees every machine
-ONLINE and events arrive in the live tail; then the simulator silences one
-machine (its ``silence`` fault, started at that moment so the page has
-surely seen the machine online first) and the page must turn that row
-OFFLINE, without a reload. The screenshot is kept as a CI artifact
+HTTP server) in one event loop. Chromium opens ``/``, sees the events stored
+before it opened in the live tail, every machine ONLINE and new events
+arrive; then the simulator silences one machine (its ``silence`` fault,
+started at that moment so the page has surely seen the machine online
+first) and the page must turn that row OFFLINE, without a reload. The screenshot is kept as a CI artifact
 (``artifacts/status-page.png``).
 
 Playwright's sync API runs in one worker thread of its own (it must stay on
@@ -148,6 +148,10 @@ class StatusPage:
         rows.first.wait_for(state="attached")
         return rows.count()
 
+    def tail_has_seq(self, seq: int) -> None:
+        """The tail shows the event ``seq`` (stored before the page opened)."""
+        expect(self.page.locator(f'#tail [data-seq="{seq}"]')).to_have_count(1, timeout=WAIT_MS)
+
     def tail_machines(self) -> set[str]:
         rows = self.page.locator("#tail [data-event]")
         return {rows.nth(n).get_attribute("data-machine") or "" for n in range(rows.count())}
@@ -202,9 +206,13 @@ def test_the_page_shows_live_events_and_a_silenced_machine_going_offline(tmp_pat
             url = agent.http_url
             await page_answers(url, 10.0)
 
+            # events stored before the page opens: the tail starts with the most recent
+            await until(lambda: agent.store.last_seq() >= 5, 20.0, "events to be stored")
+            before = agent.store.last_seq()
             page = StatusPage(url, executable)
             try:
                 await in_browser(page.open)
+                await in_browser(lambda: page.tail_has_seq(before))
                 await in_browser(lambda: page.machines_online(MACHINES))
                 seen = await in_browser(page.tail_rows)
                 assert seen > 0

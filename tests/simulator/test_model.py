@@ -37,6 +37,7 @@ QUIET = ActivityRates(
     player_cards_per_hour=0,
     tilts_per_hour=0,
     power_cycles_per_hour=0,
+    in_play_at_start=0,
 )
 BUSY = ActivityRates(
     games_per_minute=10,

@@ -17,11 +17,18 @@ from typing import Any, Literal
 
 import pytest
 
+from simulator.events import Kind
 from simulator.faults import FaultInjector, TimedFault
 from simulator.ledger import EventRecord, StartRecord, read_ledger
 from simulator.runner import MANIFEST, Simulator, SimulatorOptions, Summary, raise_file_limit
 from simulator.sas.egm import EgmConfig
-from simulator.scenario import Scenario, ScenarioError, parse_scenario
+from simulator.scenario import (
+    Scenario,
+    ScenarioError,
+    builtin_scenario,
+    load_scenario,
+    parse_scenario,
+)
 
 from .sas.test_egm import QUIET, Host
 
@@ -285,3 +292,27 @@ def test_the_pty_symlinks_point_at_terminals_while_running(tmp_path: Path) -> No
     assert all(target.startswith("/dev/pts/") for target in targets)
     assert len(set(targets)) == 2
     assert not (directory / "line-001").exists() and not (directory / "line-001").is_symlink()
+
+
+@pytest.mark.parametrize("name", [None, "busy_friday", "hostile_line"])
+def test_a_first_run_is_lively_money_arrives_within_seconds(
+    tmp_path: Path, name: str | None
+) -> None:
+    """The default and the demo's scenarios start with players at the machines."""
+    scenario = None if name is None else load_scenario(builtin_scenario(name))
+    simulator = Simulator(SimulatorOptions(machines=4, directory=tmp_path, scenario=scenario))
+    simulator.build()
+    for egm in simulator.egms:
+        kinds = {event.kind for event in egm.model.advance(3.0)}
+        kinds |= {event.kind for event in egm.model.advance(12.0)}
+        assert Kind.BILL_ACCEPTED in kinds, egm.machine_id
+        assert Kind.GAME_STARTED in kinds, egm.machine_id
+
+
+def test_in_play_at_start_is_a_chance_per_machine(tmp_path: Path) -> None:
+    scenario = parse_scenario("[defaults]\nbills_per_hour = 0.0\nin_play_at_start = 0.0\n")
+    simulator = Simulator(SimulatorOptions(machines=3, directory=tmp_path, scenario=scenario))
+    simulator.build()
+    for egm in simulator.egms:  # nobody came with money: no bill, so no game
+        kinds = {event.kind for event in egm.model.advance(60.0)}
+        assert not kinds & {Kind.BILL_ACCEPTED, Kind.GAME_STARTED}

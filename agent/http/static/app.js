@@ -233,7 +233,6 @@
     hideBanner();
     setConn("live", "LIVE");
     document.body.dataset.conn = "live";
-    if (everLive) addGap();
     everLive = true;
     refreshHistory();
   }
@@ -658,9 +657,14 @@
 
   let paused = false;
   let pending = [];
+  let shownSeq = 0; // the highest seq the tail has taken
 
-  /** One stored event from the stream, on top (the stream sends each event once, in order). */
+  /** One stored event from the stream, on top. A new stream starts with the recent events
+   * again: those already taken are skipped, and a jump in seq leaves a gap row. */
   function addEvent(ev) {
+    if (ev.seq <= shownSeq) return;
+    if (shownSeq && ev.seq > shownSeq + 1) addGap(shownSeq + 1, ev.seq - 1);
+    shownSeq = ev.seq;
     if (paused) {
       pending.push(ev);
       if (pending.length > TAIL_MAX) pending.shift();
@@ -696,14 +700,12 @@
     );
   }
 
-  function addGap() {
+  function addGap(from, to) {
     const tail = $("tail");
     if (!tail.rows.length) return;
-    const row = el(
-      "tr",
-      { class: "gap" },
-      el("td", { colspan: "4" }, `Reconnected at ${clock(new Date())}: events stored while disconnected are not shown here.`),
-    );
+    const count = to - from + 1;
+    const text = `${count} event${count === 1 ? "" : "s"} not shown here (seq ${from}–${to}): see /api/events.`;
+    const row = el("tr", { class: "gap" }, el("td", { colspan: "4" }, text));
     tail.prepend(row);
   }
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .harness import MACHINES, ROLES, bearer, running_api, tokens_config
+from agent.http.api import STREAM_RECENT, _sse
+from agent.http.view import FloorView
+
+from .harness import MACHINES, ROLES, bearer, running_api, sample_events, tokens_config
 
 # (method, path, body, the lowest role that may call it); None: no credential needed
 ROUTES: list[tuple[str, str, dict[str, Any] | None, str | None]] = [
@@ -202,3 +206,39 @@ def test_docs_work_offline(tmp_path: Path) -> None:
             assert len(script.content) > 100_000
 
     asyncio.run(scenario())
+
+
+def test_a_new_stream_starts_with_the_most_recent_events_then_sends_each_once(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> list[tuple[str, dict[str, Any]]]:
+        async with running_api(tmp_path, events=80) as api:
+            view = FloorView(api.agent, api.feed)
+            stream = _sse(view, api.feed)
+            chunks = [await anext(stream) for _ in range(1 + STREAM_RECENT)]
+            later = sample_events(2)
+            await api.agent.store.append(later)
+            chunks += [await anext(stream), await anext(stream)]
+            await stream.aclose()
+        out = []
+        for chunk in chunks:
+            head, data = chunk.decode().split("\n", 2)[:2]
+            out.append((head.removeprefix("event: "), json.loads(data.removeprefix("data: "))))
+        return out
+
+    messages = asyncio.run(scenario())
+    assert messages[0][0] == "status"
+    events = [payload for kind, payload in messages[1:] if kind == "event"]
+    assert [e["seq"] for e in events] == list(range(80 - STREAM_RECENT + 1, 83))  # once each
+
+
+def test_a_stream_of_a_new_store_starts_with_what_there_is(tmp_path: Path) -> None:
+    async def scenario() -> list[bytes]:
+        async with running_api(tmp_path, events=3) as api:
+            stream = _sse(FloorView(api.agent, api.feed), api.feed)
+            chunks = [await anext(stream) for _ in range(4)]
+            await stream.aclose()
+        return chunks
+
+    chunks = asyncio.run(scenario())
+    assert [c.split(b"\n")[0] for c in chunks] == [b"event: status"] + [b"event: event"] * 3
