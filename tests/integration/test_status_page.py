@@ -5,8 +5,8 @@ HTTP server) in one event loop. Chromium opens ``/``, sees the events stored
 before it opened in the live tail, every machine ONLINE and new events
 arrive; then the simulator silences one machine (its ``silence`` fault,
 started at that moment so the page has surely seen the machine online
-first) and the page must turn that row OFFLINE, without a reload. The screenshot is kept as a CI artifact
-(``artifacts/status-page.png``).
+first) and the page must turn that row OFFLINE, without a reload. The
+screenshot is kept as a CI artifact (``artifacts/status-page.png``).
 
 Playwright's sync API runs in one worker thread of its own (it must stay on
 the thread that started it); the simulator and the agent keep the loop, so
