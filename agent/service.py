@@ -6,7 +6,7 @@ and closes the store (pending appends are committed first). Under systemd
 have started, STATUS= lines and the watchdog heartbeat meanwhile (see
 ``watchdog``), and STOPPING=1 when the stop begins. A task that
 fails brings the whole group down with its exception, so the process exits
-non-zero and systemd restarts it (ARCHITECTURE.md rule 7); a broken line or
+non-zero and systemd restarts it (docs/architecture.md, rule 6); a broken line or
 upstream is not such a failure - pollers retry those themselves.
 """
 

@@ -1,6 +1,6 @@
 """Compare what the machines reported (the ledger) with what arrived upstream.
 
-Upstream events are canonical event envelopes (docs: ARCHITECTURE.md,
+Upstream events are canonical event envelopes (docs/events.md,
 "Events"). Only events born from a machine's event report are compared:
 those whose ``raw.code`` is an integer and whose ``raw`` has no ``longpoll``
 key (data read by a long poll after the report, link events such as

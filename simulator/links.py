@@ -5,7 +5,8 @@ simulator holds the master; a stable symlink in the run directory points at
 the slave, which the host opens like a serial port) or a TCP port (what a
 serial device server looks like). Reads go through ``loop.add_reader`` on
 the raw descriptor, never through ``select()``, so hundreds of lines fit in
-one process (see ENVIRONMENT.md: select() fails at descriptor 1024).
+one process (docs/architecture.md, "Serial I/O at scale": select() fails at
+descriptor 1024).
 
 Replies are written after their delay with ``loop.call_later``; a reply the
 pty cannot take (nobody reading, buffer full) is dropped and counted.

@@ -1,4 +1,4 @@
-"""The protocol cores stay sans-I/O and small (protocols/__init__.py, STYLE.md).
+"""The protocol cores stay sans-I/O and small (protocols/__init__.py, docs/architecture.md "Rules").
 
 Every module under ``protocols/`` is parsed (not imported) and may not
 import I/O, clocks, logging, threads, or the agent/simulator layers that sit

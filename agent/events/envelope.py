@@ -1,4 +1,4 @@
-"""The canonical event and its JSON envelope (ARCHITECTURE.md, "Events").
+"""The canonical event and its JSON envelope (docs/events.md).
 
 An :class:`Event` is what a poller produces: a protocol-neutral fact, stamped
 with the time the agent saw it. A :class:`StoredEvent` is the same event once
@@ -107,7 +107,7 @@ class StoredEvent:
     event: Event
 
     def envelope(self, *, replayed: bool = False) -> dict[str, Any]:
-        """The ARCHITECTURE.md JSON envelope, as a dict ready for ``json.dumps``."""
+        """The JSON envelope of docs/events.md, as a dict ready for ``json.dumps``."""
         ev = self.event
         return {
             "id": self.id,

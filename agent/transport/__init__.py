@@ -4,7 +4,7 @@
 path or pty (``FdTransport``), a ``socket://host:port`` URL
 (``SocketTransport``) or an ``rfc2217://host:port`` URL
 (``Rfc2217Transport``). All of them read without ``select()`` so one agent
-serves hundreds of lines (see ENVIRONMENT.md).
+serves hundreds of lines (docs/architecture.md, "Serial I/O at scale").
 """
 
 from .base import Transport, TransportError

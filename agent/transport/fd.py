@@ -2,7 +2,7 @@
 
 pyserial knows termios, baud rates and parity, so it opens the port; but its
 ``read`` waits in ``select()``, which fails once a descriptor number reaches
-1024 (ENVIRONMENT.md). Reads therefore go through ``loop.add_reader`` and
+1024 (docs/architecture.md, "Serial I/O at scale"). Reads therefore go through ``loop.add_reader`` and
 ``os.read`` on the port's descriptor, and writes through ``os.write``.
 
 The SAS wake-up bit is sent as parity (reference §1.3): mark parity for the

@@ -102,7 +102,7 @@ async def wait_for(check: Any, timeout: float, what: str) -> None:
 
 
 async def stop_broker() -> None:
-    """Stop the broker's app (the node stays up, as in ENVIRONMENT.md)."""
+    """Stop the broker's app (the node stays up: ``rabbitmqctl stop_app``)."""
     await asyncio.to_thread(rabbitmqctl, "stop_app")
 
 

@@ -1,6 +1,6 @@
 """One stored event as one AMQP message: routing key, properties, headers, body.
 
-The contract (ARCHITECTURE.md "Upstream contracts", docs/amqp.md):
+The contract (docs/amqp.md):
 
 * routing key ``<channel>.<event>.<machine>`` (each word is free of dots:
   the catalogue and the config guarantee it);
