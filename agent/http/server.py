@@ -7,7 +7,8 @@ until cancelled. Rules:
 * one process, one loop: no thread, no second process, no signal handlers of
   uvicorn's own (the agent owns SIGTERM/SIGINT and shuts everything down);
 * the HTTP side can never take the agent down: a port that cannot be bound
-  is logged and retried every ``BIND_RETRY_S`` while the pollers go on;
+  is logged and retried with backoff (1 s doubling to ``BIND_RETRY_S``)
+  while the pollers go on;
 * ``agent.http_url`` tells where it listens (port 0 picks a free port).
 """
 
@@ -21,12 +22,14 @@ from datetime import UTC, datetime
 
 import uvicorn
 
+from agent.backoff import Backoff
 from agent.runtime import Agent
 
 from .app import create_app
 from .security import AuditLog
 from .view import LiveFeed
 
+BIND_RETRY_FIRST_S = 1.0
 BIND_RETRY_S = 30.0
 AUDIT_FILE = "audit.sqlite"
 AUDIT_PRUNE_S = 3600.0
@@ -62,6 +65,7 @@ async def run_http(agent: Agent) -> None:
             ssl_keyfile=None if http.tls_key is None else str(http.tls_key),
             timeout_graceful_shutdown=2,
         )
+        backoff = Backoff(BIND_RETRY_FIRST_S, BIND_RETRY_S)
         while True:
             server = _Server(config)
             serving = asyncio.create_task(_serve(server, agent))
@@ -71,8 +75,9 @@ async def run_http(agent: Agent) -> None:
                 if not serving.done():
                     server.should_exit = True
                     await asyncio.shield(serving)
-            log.error("http: cannot listen on %s; retrying in %g s", http.listen, BIND_RETRY_S)
-            await asyncio.sleep(BIND_RETRY_S)
+            delay = backoff.next()
+            log.error("http: cannot listen on %s; retrying in %.1f s", http.listen, delay)
+            await asyncio.sleep(delay)
     finally:
         agent.http_url = None
         for task in (feed_task, prune_task):

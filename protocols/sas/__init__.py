@@ -19,13 +19,10 @@ SAS reference kept in docs/protocols/sas-reference.md.
 """
 
 from .bcd import encode as encode_bcd
-from .bills import BITMAP_DOLLARS, bill_bitmap, bills_in
-from .commands import LongPoll
-from .crc import crc16, with_crc
-from .deframer import ExpectGeneralPoll, ExpectLongPoll, ReplyDeframer
+from .crc import crc16
 from .errors import LocalProtocolError, SasError
-from .exception_codes import EXCEPTIONS, ExceptionCode, ExceptionInfo, lookup
-from .frames import DataFrame, EventFrame, ExceptionFrame, Fault, FaultKind, PollFrame
+from .exception_codes import lookup
+from .frames import Fault, PollFrame
 from .machine import (
     Encodable,
     GeneralPollReceived,
@@ -34,9 +31,7 @@ from .machine import (
     LongPollReceived,
     Parsed,
     ack_reply,
-    busy_reply,
     data_reply,
-    event_reply,
     exception_reply,
     fault_reply,
     nack_reply,
@@ -79,17 +74,13 @@ from .messages import (
     HandpayInfo,
     HandpayResetResult,
     LastBill,
-    Message,
     MultiMeters,
-    RteEvent,
     SelectedGame,
     SelectedMeters,
     SingleMeter,
     TicketData,
     ValidationRecord,
     VersionSerial,
-    decode_event,
-    decode_reply,
     encode_event,
 )
 from .messages.identity import DENOMINATION_CENTS
@@ -99,7 +90,7 @@ from .messages.meters import (
     SINGLE_METER_COMMANDS,
     ExtendedMeter,
 )
-from .meter_codes import is_cents, lp2f_size, meter_name
+from .meter_codes import is_cents, lp2f_size
 from .requests import (
     LongPollRequest,
     bill_acceptor,
@@ -113,7 +104,6 @@ from .requests import (
     real_time_events,
     set_date_time,
     sound,
-    sync_poll,
 )
 from .session import SasHostSession
 from .session_types import (
@@ -131,9 +121,7 @@ from .session_types import (
 )
 
 __all__ = [
-    "BITMAP_DOLLARS",
     "DENOMINATION_CENTS",
-    "EXCEPTIONS",
     "MULTI_METER_LAYOUTS",
     "SINGLE_METER_CODES",
     "SINGLE_METER_COMMANDS",
@@ -145,24 +133,16 @@ __all__ = [
     "CashoutTicket",
     "CommandCompleted",
     "ConfigureBills",
-    "DataFrame",
     "DateTime",
     "DisablePlay",
     "EnableGame",
     "EnablePlay",
     "EnabledGames",
     "Encodable",
-    "EventFrame",
-    "ExceptionCode",
-    "ExceptionFrame",
-    "ExceptionInfo",
     "ExceptionReported",
-    "ExpectGeneralPoll",
-    "ExpectLongPoll",
     "ExtendedMeter",
     "ExtendedMeters",
     "Fault",
-    "FaultKind",
     "Features",
     "GameConfiguration",
     "GameCount",
@@ -174,12 +154,10 @@ __all__ = [
     "HostFrameParser",
     "LastBill",
     "LocalProtocolError",
-    "LongPoll",
     "LongPollReceived",
     "LongPollRequest",
     "MachineIdentified",
     "MachineProfile",
-    "Message",
     "MeterMethod",
     "MetersRead",
     "MultiMeters",
@@ -191,11 +169,9 @@ __all__ = [
     "ReadMeters",
     "ReadSelectedMeters",
     "ReadValidationInfo",
-    "ReplyDeframer",
     "RequestMessage",
     "ResetHandpay",
     "RomSignatureReported",
-    "RteEvent",
     "SasError",
     "SasHostSession",
     "SelectedGame",
@@ -215,21 +191,15 @@ __all__ = [
     "VersionSerial",
     "ack_reply",
     "bill_acceptor",
-    "bill_bitmap",
-    "bills_in",
-    "busy_reply",
     "configure_bills",
     "crc16",
     "data_reply",
-    "decode_event",
-    "decode_reply",
     "decode_request",
     "disable_play",
     "enable_game",
     "enable_play",
     "encode_bcd",
     "encode_event",
-    "event_reply",
     "exception_reply",
     "fault_reply",
     "general_poll",
@@ -237,13 +207,10 @@ __all__ = [
     "is_cents",
     "lookup",
     "lp2f_size",
-    "meter_name",
     "nack_reply",
     "read",
     "real_time_events",
     "rom_signature_reply",
     "set_date_time",
     "sound",
-    "sync_poll",
-    "with_crc",
 ]

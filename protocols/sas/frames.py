@@ -122,3 +122,12 @@ class Fault:
 
 
 Received = Frame | Fault
+
+
+def failure_reason(result: Fault | NackFrame | BusyFrame) -> str:
+    """Why a poll got no usable reply, in one word (a fault kind, "nack" or "busy")."""
+    if isinstance(result, NackFrame):
+        return "nack"
+    if isinstance(result, BusyFrame):
+        return "busy"
+    return result.kind.value

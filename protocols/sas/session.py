@@ -44,6 +44,7 @@ from .frames import (
     NackFrame,
     PollFrame,
     Received,
+    failure_reason,
 )
 from .messages import Message, RteEvent, decode_event, decode_reply
 from .requests import LongPollRequest, general_poll, sync_poll
@@ -275,7 +276,7 @@ class SasHostSession:
         for result in results:
             assert isinstance(result, Fault)
             if machine is not None:
-                machine.count_fault(result)
+                machine.stats.count_fault(result.kind.value)
             self._emit(fault_event(None if machine is None else machine.address, result))
 
     def _process(self, results: list[Received], now: float) -> None:
@@ -319,22 +320,22 @@ class SasHostSession:
         silent = isinstance(result, Fault) and result.kind is FaultKind.NO_REPLY
         if isinstance(result, Fault) and not silent:
             self._emit(fault_event(machine.address, result))
-        # Retries come first, even past the link-down threshold: any other poll would
-        # acknowledge a reply we never saw, while a compliant machine keeps its data
-        # after the third identical poll. A machine not up that says nothing is not retried.
-        if exchange.attempts <= self.config.retries and (machine.link is Link.UP or not silent):
+        # Retries come first, even past the link-down threshold and for a machine that is
+        # not up: any other poll would acknowledge a reply we never saw (a machine coming
+        # back whose first reply is lost), while a compliant machine keeps its data after
+        # the third identical poll (reference §1.8 rule 3, §1.9).
+        if exchange.attempts <= self.config.retries:
+            machine.retry_after(exchange.sent_at, self.config)
             self._retry = exchange
             return
         if machine.link is not Link.DOWN and machine.silent_too_long(now, self.config):
-            self._emit(LinkDown(address=machine.address, reason=machine.failure_reason(result)))
+            self._emit(LinkDown(address=machine.address, reason=failure_reason(result)))
             self._events += machine.go_down(now, self.config)
         command = None if exchange.job is None else exchange.job.request.command
         if machine.link is Link.UP or exchange.job is not None:
             machine.stats.failed_polls += 1
             self._emit(
-                PollFailed(
-                    address=machine.address, command=command, reason=machine.failure_reason(result)
-                )
+                PollFailed(address=machine.address, command=command, reason=failure_reason(result))
             )
         self._needs_sync = True
         if exchange.job is not None:
@@ -355,7 +356,7 @@ class SasHostSession:
         decoded = decode_event(frame)
         if isinstance(decoded, Fault):
             self._emit(fault_event(machine.address, decoded))
-            machine.count_fault(decoded)
+            machine.stats.count_fault(decoded.kind.value)
             decoded = RteEvent(code=frame.code, data=None, raw_data=frame.data)
         if frame.code not in IDLE_CODES:
             self._report_exception(machine, frame.code, decoded, now)

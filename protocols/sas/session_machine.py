@@ -197,6 +197,10 @@ class MachineState:
         if self.silent_since is None and not up:
             self.silent_since = now
 
+    def retry_after(self, sent_at: float, config: SessionConfig) -> None:
+        """The identical poll goes again one poll interval after the last (also when not up)."""
+        self.next_poll_at = min(self.next_poll_at, sent_at + config.poll_interval)
+
     def reply_ok(self, now: float, config: SessionConfig) -> bool:
         """A valid reply arrived; True when it brings the link up."""
         stats = self.stats
@@ -219,9 +223,6 @@ class MachineState:
         self.identifying = True
         self.jobs.extendleft(reversed(identification_jobs(self.address, config.real_time_events)))
 
-    def count_fault(self, fault: Fault) -> None:
-        self.stats.count_fault(fault.kind.value)
-
     def count_failure(self, result: Fault | NackFrame | BusyFrame) -> None:
         stats = self.stats
         stats.consecutive_failures += 1
@@ -234,7 +235,7 @@ class MachineState:
         else:
             if result.kind is FaultKind.BAD_CRC:
                 stats.crc_errors += 1
-            self.count_fault(result)
+            stats.count_fault(result.kind.value)
 
     def silent_too_long(self, now: float, config: SessionConfig) -> bool:
         """Too many failed polls, or too long since the last valid reply (or first poll)."""
@@ -242,14 +243,6 @@ class MachineState:
             return True
         since = self.stats.last_reply_at if self.link is Link.UP else self.silent_since
         return since is not None and now - since >= config.offline_after_silence
-
-    @staticmethod
-    def failure_reason(result: Fault | NackFrame | BusyFrame) -> str:
-        if isinstance(result, NackFrame):
-            return "nack"
-        if isinstance(result, BusyFrame):
-            return "busy"
-        return result.kind.value
 
     def go_down(self, now: float, config: SessionConfig) -> list[SessionEvent]:
         """The link is lost: drop what was planned, fail pending commands."""

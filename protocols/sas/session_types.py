@@ -45,6 +45,7 @@ class SessionConfig:
     offline_after_failures: int = 30
     offline_after_silence: float = 5.0
     offline_probe_interval: float = 1.0
+    """Between probes of a machine that is not up (each probe with its identical retries)."""
     sync_address: int = 0
     sync_settle: float = 0.005
     meter_interval: float = 60.0

@@ -12,7 +12,9 @@ the simulator must catch hosts that only work with lenient machines:
   anything else acknowledges it and the reported exception leaves the queue;
 * a long poll with a bad CRC is NACKed; an unsupported long poll is ignored;
 * after 5 s without an address byte the machine is in loop break and chirps
-  its address every 200 ms;
+  its address every 200 ms; the loop break is an implied NACK of its last
+  reply (as Monaco's HostAcknowledgementProvider.LinkDown), so the poll that
+  resynchronises it acknowledges nothing;
 * in real-time event mode (LP 0E) events are reported as ``addr FF code
   data CRC``, to general polls and in place of long-poll replies.
 
@@ -201,6 +203,7 @@ class SasEgm:
             return None
         if now - self._last_address_byte >= LOOP_BREAK_AFTER:
             self.synced = False  # a loop break, chirped or not (``chirp`` may be off)
+            self._forget_last()  # and a link down is an implied NACK: the data is kept
         self._last_address_byte = now
         if address != self.address:
             self.synced = True

@@ -78,9 +78,16 @@ def test_hostile_line_loses_nothing_and_links_recover(tmp_path: Path) -> None:
     store_path = tmp_path / "data" / "events.sqlite"
     report = compare_with_ledger(tmp_path / "ledger.jsonl", store_path)
     assert report.totals.lost == 0, report.summary()
-    assert report.totals.duplicated == 0, report.summary()
     assert report.totals.out_of_order == 0, report.summary()
     events = stored_envelopes(store_path)
+    # A machine may report again what it reported just before a loop break or a power
+    # cut (SAS cannot tell whether it saw the acknowledgement): such a repeat is the
+    # first report after the machine came back, and it is flagged for consumers.
+    flagged = {e["seq"] for e in events if e["possible_duplicate"]}
+    for machine in report.machines.values():
+        for duplicate in machine.duplicated:
+            assert duplicate.seq in flagged, f"unflagged repeat {duplicate}: {report.summary()}"
+    assert report.totals.duplicated <= 2, report.summary()  # the silence and the power cut
     offline = [e for e in events if e["event"] == "offline"]
     assert any(e["machine"] == "sim-002" for e in offline)  # the silence
     online_again = [e for e in events if e["event"] == "online" and e["machine"] == "sim-002"]

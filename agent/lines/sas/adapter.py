@@ -8,6 +8,9 @@
 * resume: SAS cannot tell whether a machine saw the acknowledgement of the
   last exception stored before a crash, so after a restart the machine's
   first exception is flagged ``possible_duplicate`` when it repeats that code;
+  the same holds across a link loss (a machine keeps an unacknowledged report
+  through a loop break or a power cut and reports it again), so the check is
+  armed again each time a machine comes back online;
 * actions: each canonical action is one long poll (``readMeters`` is a
   meter sweep the session schedules: ``ReadMeters``).
 """
@@ -20,7 +23,7 @@ from datetime import UTC, datetime
 from typing import assert_never
 
 from agent.config.schema import AgentSettings
-from protocols.line import LineEvent
+from protocols.line import LineEvent, LinkUp
 from protocols.sas import requests
 from protocols.sas.requests import LongPollRequest
 from protocols.sas.session import SasHostSession
@@ -73,6 +76,7 @@ class SasAdapter:
             clock,
         )
         self._unchecked: dict[str, str] = {}
+        self._last: dict[str, str] = {}  # machine -> code of its last exception
 
     @classmethod
     def from_config(cls, line: SasLine, settings: AgentSettings) -> SasAdapter:
@@ -90,17 +94,22 @@ class SasAdapter:
         return SasHostSession(list(self._ids), self.session_config)
 
     def resume(self, points: Mapping[str, str]) -> None:
-        self._unchecked = {m: points[m] for m in self._ids.values() if m in points}
+        self._last = {m: points[m] for m in self._ids.values() if m in points}
+        self._unchecked = dict(self._last)
 
     def translate(self, event: LineEvent) -> Translation:
         if not isinstance(event, SessionEvent):  # not one of this session's: a wiring bug
             raise TypeError(f"line {self.spec.name}: not a SAS session event: {event!r}")
         events = self.mapper.map(event)
+        if isinstance(event, LinkUp) and self._ids[event.address] in self._last:
+            machine = self._ids[event.address]
+            self._unchecked[machine] = self._last[machine]
         if not isinstance(event, ExceptionReported) or not events:
             return Translation(events) if events else NOTHING
         machine, code = self._ids[event.address], str(event.code)
         if self._unchecked.pop(machine, None) == code:
             events = [dataclasses.replace(e, possible_duplicate=True) for e in events]
+        self._last[machine] = code
         return Translation(events, {machine: code})
 
     def command(self, address: int, action: Action) -> LongPollRequest | ReadMeters:

@@ -3,6 +3,7 @@ the durability gate and priority servicing, all in numeric time."""
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from itertools import pairwise
 
@@ -265,13 +266,41 @@ def test_link_goes_down_after_the_configured_failures() -> None:
 
 
 def test_absent_machine_is_reported_offline_and_probed_slowly() -> None:
-    line = Line([FakeEgm(address=1, alive=False)], SessionConfig(offline_probe_interval=1.0))
+    """Each probe gets its identical retries (a lost first reply of a machine coming back
+    must not be acknowledged unseen, §1.8), and probes go out once a second at most."""
+    config = SessionConfig(offline_probe_interval=1.0)
+    line = Line([FakeEgm(address=1, alive=False)], config)
     line.run(8.0)
     assert [e for e in line.events if isinstance(e, LinkDown)] == [
         LinkDown(address=1, reason="no_reply")
     ]
     probes = [t for t, f in line.sent if f == b"\x81"]
-    assert len(probes) <= 9
+    cycles: list[list[float]] = []
+    for t in probes:  # a probe and its retries, 0.2 s apart; probes at least 1 s apart
+        if cycles and t - cycles[-1][-1] < 0.5:
+            cycles[-1].append(t)
+        else:
+            cycles.append([t])
+    assert all(len(cycle) == 1 + config.retries for cycle in cycles)
+    starts = [cycle[0] for cycle in cycles]
+    assert all(b - a >= 1.0 for a, b in itertools.pairwise(starts))
+    assert len(cycles) <= 9
+
+
+@pytest.mark.parametrize("drops", [1, 2])
+def test_a_machine_coming_back_whose_first_replies_are_lost_loses_nothing(drops: int) -> None:
+    egm = FakeEgm(address=1)
+    line = Line([egm], SessionConfig(offline_after_silence=2.0))
+    identified(line)
+    egm.alive = False
+    line.run_until(lambda: bool(line.of_type(LinkDown)))
+    egm.exceptions.append(0x11)  # happened while it was away
+    egm.alive, egm.synced, egm.drop_next = True, True, drops  # back; its first replies vanish
+    line.run_until(lambda: bool(line.of_type(ExceptionReported)), limit=10.0)
+    (event,) = line.of_type(ExceptionReported)
+    assert isinstance(event, ExceptionReported) and event.code == 0x11
+    line.run(1.0)
+    assert egm.reported == [0x11]  # acknowledged once, after it was seen
 
 
 def test_garbage_between_replies_is_a_fault_not_a_crash() -> None:

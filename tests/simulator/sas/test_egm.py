@@ -595,6 +595,19 @@ def test_a_machine_that_does_not_chirp_still_needs_a_resync_after_a_loop_break()
     assert host.gp() == b"\x00"
 
 
+def test_a_loop_break_is_an_implied_nack_the_resync_acknowledges_nothing() -> None:
+    """A reply the host never saw (the link broke) is reported again, not acknowledged."""
+    egm, host = synced(make_egm(config=EgmConfig(chirp=False)))
+    host.incident(egm, "door_open", door="slot")
+    assert host.gp() == b"\x11"  # reported ... and the link breaks before the host moves on
+    host.now += LOOP_BREAK_AFTER + 1.0
+    host.sync()  # the resync after the break: a poll to another address
+    assert acked(egm) == []
+    assert host.gp() == b"\x11"  # the same exception again
+    host.sync()
+    assert acked(egm) == [seq_of(egm, 0x11)]
+
+
 def test_an_unpowered_machine_does_not_chirp() -> None:
     egm, host = synced()
     host.incident(egm, "power_cycle", seconds=100.0)

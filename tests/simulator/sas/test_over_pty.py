@@ -27,6 +27,7 @@ from protocols.sas.session_types import (
 )
 from simulator.ledger import read_ledger
 from simulator.ledger_compare import compare, upstream_from_json
+from simulator.sas.egm import POWER_CYCLE_SECONDS
 
 from .host import Host, SimulatorProcess
 
@@ -227,9 +228,24 @@ def test_every_fault_kind_is_observable_and_nothing_acknowledged_is_lost(start: 
     assert 0x18 in codes and 0x17 in codes  # the power cycle
     assert 0x70 in codes  # the FIFO overflow
     assert host.of_type(ServiceReply)
-    report = compare(read_ledger(sim.ledger), upstream_from_json(host.upstream("sim-001")))
+    ledger = read_ledger(sim.ledger)
+    report = compare(ledger, upstream_from_json(host.upstream("sim-001")))
     assert report.totals.lost == 0, report.summary()
-    assert report.totals.duplicated == 0, report.summary()
+    # SAS's one unavoidable repeat: a report whose acknowledgement the power cut swallowed
+    # (reported before the machine lost power, acknowledged only after it came back) is
+    # reported again after power-up, and the host cannot tell. Nothing else may repeat.
+    entries = ledger.entries("sim-001")
+    power_lost = [e.at for e in entries if e.code == 0x18]
+    cut_off = {
+        e.code
+        for e in entries
+        if e.acked_at is not None
+        and e.acked_at - e.at >= POWER_CYCLE_SECONDS
+        and any(e.at < lost_at for lost_at in power_lost)
+    }
+    (machine,) = report.machines.values()
+    assert all(d.code in cut_off for d in machine.duplicated), report.summary()
+    assert len(machine.duplicated) <= 1, report.summary()
     assert report.totals.dropped_by_machine > 0  # what the overflow cost, on the machine side
 
 

@@ -198,3 +198,19 @@ def test_the_registry_builds_the_adapter_from_its_section_and_refuses_gapi() -> 
     (problem,) = unsupported(config)
     assert problem.key == "lines[1].protocol"
     assert problem.reason == "GAPI lines are not supported by this build yet"
+
+
+def test_after_a_link_loss_the_first_exception_repeating_the_last_one_is_flagged() -> None:
+    """A machine keeps an unacknowledged report through a loop break or a power cut."""
+    line = adapter()
+    assert not line.translate(exception(DOOR)).events[0].possible_duplicate
+    line.translate(LinkDown(address=1, reason="no_reply"))
+    line.translate(LinkUp(address=1))
+    assert line.translate(exception(DOOR)).events[0].possible_duplicate
+    assert not line.translate(exception(DOOR)).events[0].possible_duplicate
+    line.translate(LinkUp(address=1))
+    assert not line.translate(exception(HANDPAY)).events[0].possible_duplicate  # another code
+    line.translate(LinkUp(address=2))  # machine 2 never reported: nothing to compare
+    other = exception(DOOR)
+    other = type(other)(address=2, code=DOOR, info=other.info, event=None, gate=7)
+    assert not line.translate(other).events[0].possible_duplicate
