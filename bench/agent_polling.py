@@ -73,7 +73,9 @@ async def start_simulator(base: Path, machines: int) -> tuple[subprocess.Popen[b
         await asyncio.sleep(0.05)
     entries = json.loads(manifest.read_text())["machines"]
     config = config_for_demo(
-        [(m["port"], [(m["address"], m["id"])]) for m in entries], base / "data"
+        [(m["port"], [(m["address"], m["id"])]) for m in entries],
+        base / "data",
+        listen="127.0.0.1:0",  # sizes run back to back: never wait for the last one's port
     )
     return simulator, config
 

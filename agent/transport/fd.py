@@ -2,8 +2,9 @@
 
 pyserial knows termios, baud rates and parity, so it opens the port; but its
 ``read`` waits in ``select()``, which fails once a descriptor number reaches
-1024 (docs/architecture.md, "Serial I/O at scale"). Reads therefore go through ``loop.add_reader`` and
-``os.read`` on the port's descriptor, and writes through ``os.write``.
+1024 (docs/architecture.md, "Serial I/O at scale"). Reads therefore go
+through ``loop.add_reader`` and ``os.read`` on the port's descriptor, and
+writes through ``os.write``.
 
 The SAS wake-up bit is sent as parity (reference §1.3): mark parity for the
 first byte, drain, space parity for the rest, in one write; the receive side
